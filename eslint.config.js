@@ -1,0 +1,40 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const peerOnlyIn = (pkg, folder) => ({
+  group: [pkg, `${pkg}/*`],
+  message: `${pkg} is an optional peer: import it only under ${folder}`,
+})
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/', 'bench/.cache/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      eqeqeq: ['error', 'always'],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // The root entry and the core must never pull in a backend driver.
+    files: ['src/**/*.ts'],
+    ignores: ['src/chroma/**', 'src/pgvector/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            peerOnlyIn('chromadb', 'src/chroma'),
+            peerOnlyIn('drizzle-orm', 'src/pgvector'),
+            peerOnlyIn('postgres', 'src/pgvector'),
+            peerOnlyIn('@electric-sql/*', 'src/pgvector'),
+          ],
+        },
+      ],
+    },
+  },
+)

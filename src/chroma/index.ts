@@ -1,0 +1,2 @@
+// ChromaBackend lands here; the entry exists so the subpath export resolves.
+export {}

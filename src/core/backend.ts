@@ -1,0 +1,54 @@
+import type { Filter } from './filter.js'
+import type { Payload } from './json.js'
+
+/** An embedding: numbers or a Float32Array. Stored as float32 by every backend. */
+export type Vector = readonly number[] | Float32Array
+
+/** One entry to write. */
+export interface VectorRecord {
+  readonly id: string
+  readonly vector: Vector
+  readonly payload: Payload
+}
+
+/** One search result: `score` is "higher is better" (see {@link DistanceMetric}). */
+export interface SearchHit {
+  readonly id: string
+  readonly score: number
+  readonly payload: Payload
+}
+
+/** One entry as listed (no vector). */
+export interface ListedEntry {
+  readonly id: string
+  readonly payload: Payload
+}
+
+/** Paging for {@link VectorBackend.listWhere}. */
+export interface ListOptions {
+  /** Return only entries whose id sorts after this one (keyset paging). */
+  readonly after?: string
+}
+
+/**
+ * The contract every backend meets. Semantics are identical everywhere and
+ * pinned by the conformance suite in `vecstore/testing`:
+ * - `upsert` replaces the whole entry;
+ * - `search` returns at most `topK` hits, best first, ties by id ascending;
+ * - `listWhere` returns entries in id order (Unicode code point order);
+ * - `deleteWhere({})` throws {@link EmptyFilterError}.
+ */
+export interface VectorBackend {
+  upsert(id: string, vector: Vector, payload: Payload): Promise<void>
+  search(vector: Vector, topK: number, filters: Filter): Promise<SearchHit[]>
+  delete(id: string): Promise<void>
+  deleteWhere(filters: Filter): Promise<void>
+  listWhere(filters: Filter, limit: number, options?: ListOptions): Promise<ListedEntry[]>
+  count(filters: Filter): Promise<number>
+  /** Writes many entries; all or none where the engine allows it. */
+  upsertMany?(records: readonly VectorRecord[]): Promise<void>
+  /** Deletes every entry: the explicit way to do what `deleteWhere({})` refuses. */
+  clearAll?(): Promise<void>
+  /** Frees what the backend itself opened (never an injected client or pool). */
+  close?(): Promise<void>
+}

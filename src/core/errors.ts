@@ -1,0 +1,152 @@
+/**
+ * The error family. Every error vecstore throws is a {@link VectorStoreError}
+ * with a stable `code`; engine errors are wrapped with the operation named and
+ * the original kept as `cause`. Messages never carry vector data or credentials.
+ */
+export class VectorStoreError extends Error {
+  /** Stable, machine-readable error code. */
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** A vector's length differs from the index dimension. */
+export class DimensionMismatchError extends VectorStoreError {
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super('DIMENSION_MISMATCH', `expected a vector of ${expected} dimensions, got ${received}`)
+  }
+}
+
+/** A vector is not a non-empty array of finite float32 numbers, or is zero under COSINE. */
+export class InvalidVectorError extends VectorStoreError {
+  constructor(message: string) {
+    super('INVALID_VECTOR', message)
+  }
+}
+
+/** An id is not a non-empty, well-formed string within the length bound. */
+export class InvalidIdError extends VectorStoreError {
+  constructor(message: string) {
+    super('INVALID_ID', message)
+  }
+}
+
+/** A payload is not a plain JSON object (or holds values JSON cannot carry). */
+export class InvalidPayloadError extends VectorStoreError {
+  constructor(message: string) {
+    super('INVALID_PAYLOAD', message)
+  }
+}
+
+/** A filter is malformed: unknown operator, bad operand, bad key. */
+export class InvalidFilterError extends VectorStoreError {
+  constructor(message: string) {
+    super('INVALID_FILTER', message)
+  }
+}
+
+/** A backend cannot evaluate a valid filter exactly, so it refuses rather than answer differently. */
+export class UnsupportedFilterError extends VectorStoreError {
+  constructor(message: string) {
+    super('UNSUPPORTED_FILTER', message)
+  }
+}
+
+/** A destructive call got an empty filter; deleting everything must be asked for explicitly. */
+export class EmptyFilterError extends VectorStoreError {
+  constructor(operation: string) {
+    super(
+      'EMPTY_FILTER',
+      `${operation} refuses an empty filter: it would delete every entry; use clearAll() to do that`,
+    )
+  }
+}
+
+/** An argument other than id, vector, payload or filter is out of range (topK, limit, metric, options). */
+export class InvalidArgumentError extends VectorStoreError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message)
+  }
+}
+
+/** The backend was used before `initialize()` or after `close()`. */
+export class NotInitializedError extends VectorStoreError {
+  constructor(backend: string, state: 'uninitialized' | 'closed') {
+    super(
+      'NOT_INITIALIZED',
+      state === 'closed'
+        ? `${backend} is closed; create a new one with await ${backend}.create(...)`
+        : `${backend} is not initialized; use await ${backend}.create(...) or call initialize() first`,
+    )
+  }
+}
+
+/** An existing index was created with a different distance metric than the one requested. */
+export class MetricMismatchError extends VectorStoreError {
+  constructor(
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super(
+      'METRIC_MISMATCH',
+      `the index uses metric '${found}' but '${expected}' was requested; the metric is fixed when an index is created`,
+    )
+  }
+}
+
+/** A snapshot or journal file cannot be read as a vecstore index; it is left untouched. */
+export class SnapshotCorruptError extends VectorStoreError {
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super('SNAPSHOT_CORRUPT', `snapshot ${path} is unreadable: ${reason}`, options)
+  }
+}
+
+/** Another live process (or another backend in this process) holds the snapshot's lock. */
+export class SnapshotLockedError extends VectorStoreError {
+  constructor(path: string, pid: number) {
+    super(
+      'SNAPSHOT_LOCKED',
+      `snapshot ${path} is in use by process ${pid}; only one writer may open a snapshot at a time`,
+    )
+  }
+}
+
+/** The backend cannot reach its engine (server down, refused, timed out). */
+export class BackendConnectionError extends VectorStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKEND_CONNECTION', message, options)
+  }
+}
+
+/** The engine rejected or failed an operation; `operation` names it, `cause` holds the original. */
+export class BackendQueryError extends VectorStoreError {
+  constructor(
+    readonly operation: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('BACKEND_QUERY', `${operation} failed: ${message}`, options)
+  }
+}
+
+/** An optional peer dependency needed by a backend is not installed. */
+export class MissingDependencyError extends VectorStoreError {
+  constructor(
+    readonly packageName: string,
+    feature: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'MISSING_DEPENDENCY',
+      `${feature} needs the package '${packageName}': npm install ${packageName}`,
+      options,
+    )
+  }
+}

@@ -1,0 +1,189 @@
+import type { VectorRecord } from './backend.js'
+import {
+  DimensionMismatchError,
+  InvalidArgumentError,
+  InvalidIdError,
+  InvalidPayloadError,
+  InvalidVectorError,
+} from './errors.js'
+import type { Payload } from './json.js'
+import type { DistanceMetric } from './metric.js'
+
+/** Longest id accepted, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 256
+/** Largest vector dimension accepted (pgvector's limit for `vector`). */
+export const MAX_DIMENSIONS = 16_000
+/** Largest `topK` / `limit` accepted in one call. */
+export const MAX_RESULTS = 10_000
+/** Deepest nesting of objects and arrays accepted in a payload. */
+export const MAX_PAYLOAD_DEPTH = 32
+
+const FLOAT32_MAX = 3.4028234663852886e38
+
+export function validateId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new InvalidIdError('expected id to be a non-empty string')
+  }
+  if (id.length > MAX_ID_LENGTH) {
+    throw new InvalidIdError(`expected id of at most ${MAX_ID_LENGTH} characters, got ${id.length}`)
+  }
+  if (!isStorableString(id)) {
+    throw new InvalidIdError('expected id without NUL characters or unpaired surrogates')
+  }
+  return id
+}
+
+/**
+ * Checks a vector and returns it as float32. `dim` is the index dimension
+ * when known. COSINE refuses the zero vector: its similarity is undefined.
+ */
+export function validateVector(
+  vector: unknown,
+  dim: number | undefined,
+  metric: DistanceMetric,
+): Float32Array {
+  if (!Array.isArray(vector) && !(vector instanceof Float32Array)) {
+    throw new InvalidVectorError('expected vector to be an array of numbers or a Float32Array')
+  }
+  const length = vector.length
+  if (length === 0 || length > MAX_DIMENSIONS) {
+    throw new InvalidVectorError(
+      `expected a vector of 1 to ${MAX_DIMENSIONS} dimensions, got ${length}`,
+    )
+  }
+  if (dim !== undefined && length !== dim) throw new DimensionMismatchError(dim, length)
+  const out = new Float32Array(length)
+  let nonZero = false
+  for (let i = 0; i < length; i++) {
+    const x: unknown = vector[i]
+    if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX) {
+      throw new InvalidVectorError(
+        `expected finite float32 numbers, found an invalid value at index ${i}`,
+      )
+    }
+    out[i] = x
+    if (x !== 0) nonZero = true
+  }
+  if (metric === 'cosine' && !nonZero) {
+    throw new InvalidVectorError(
+      'the zero vector has no cosine similarity: expected a non-zero vector',
+    )
+  }
+  return out
+}
+
+/** Checks a payload is a plain JSON object that every backend stores unchanged. */
+export function validatePayload(payload: unknown): Payload {
+  if (!isPlainObject(payload))
+    throw new InvalidPayloadError('expected payload to be a plain object')
+  checkJson(payload, '', 0, new Set())
+  return payload as Payload
+}
+
+function checkJson(value: unknown, path: string, depth: number, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+      if (!isStorableString(value))
+        fail(path, 'a string with NUL characters or unpaired surrogates')
+      return
+    case 'boolean':
+      return
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, 'a non-finite number')
+      return
+    case 'object':
+      break
+    default:
+      fail(path, `a value of type ${typeof value}`)
+  }
+  if (value === null) return
+  if (depth >= MAX_PAYLOAD_DEPTH) fail(path, `nesting deeper than ${MAX_PAYLOAD_DEPTH} levels`)
+  if (seen.has(value)) fail(path, 'a circular reference')
+  seen.add(value)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) fail(`${path}[${i}]`, 'an array hole')
+      checkJson(value[i], `${path}[${i}]`, depth + 1, seen)
+    }
+  } else if (isPlainObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (!isStorableString(key)) fail(path, 'a key with NUL characters or unpaired surrogates')
+      checkJson(child, path ? `${path}.${key.slice(0, 40)}` : key.slice(0, 40), depth + 1, seen)
+    }
+  } else {
+    fail(path, `an instance of ${value.constructor?.name ?? 'an unknown class'}`)
+  }
+  seen.delete(value)
+}
+
+function fail(path: string, what: string): never {
+  throw new InvalidPayloadError(
+    `expected JSON values only, found ${what} at ${path === '' ? 'the top level' : `'${path}'`}`,
+  )
+}
+
+/** Validates a batch: ids, vectors and payloads, one dimension across the batch. */
+export function validateRecords(
+  records: unknown,
+  dim: number | undefined,
+  metric: DistanceMetric,
+): { id: string; vector: Float32Array; payload: Payload }[] {
+  if (!Array.isArray(records)) throw new InvalidArgumentError('expected an array of records')
+  let batchDim = dim
+  return records.map((record: unknown) => {
+    if (typeof record !== 'object' || record === null) {
+      throw new InvalidArgumentError('expected each record to be { id, vector, payload }')
+    }
+    const { id, vector, payload } = record as VectorRecord
+    const checked = {
+      id: validateId(id),
+      vector: validateVector(vector, batchDim, metric),
+      payload: validatePayload(payload),
+    }
+    batchDim = checked.vector.length
+    return checked
+  })
+}
+
+/** Checks `topK` / `limit`: a whole number from 1 to {@link MAX_RESULTS}. */
+export function validateCount(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_RESULTS) {
+    throw new InvalidArgumentError(`expected ${name} to be a whole number from 1 to ${MAX_RESULTS}`)
+  }
+  return value
+}
+
+/** Checks an optional dimension option. */
+export function validateDimensions(dim: unknown): number | undefined {
+  if (dim === undefined) return undefined
+  if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1 || dim > MAX_DIMENSIONS) {
+    throw new InvalidArgumentError(`expected dim to be a whole number from 1 to ${MAX_DIMENSIONS}`)
+  }
+  return dim
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+// Postgres text and jsonb cannot hold NUL, and unpaired surrogates are not valid UTF-8.
+function isStorableString(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed()
+}
+
+/** Compares ids by Unicode code point (the order of UTF-8 bytes and of Postgres `COLLATE "C"`). */
+export function compareIds(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    // Surrogates (astral code points) sort after U+E000..U+FFFF in code point order.
+    if (x >= 0xd800) x += x < 0xe000 ? 0x2000 : -0x800
+    if (y >= 0xd800) y += y < 0xe000 ? 0x2000 : -0x800
+    return x - y
+  }
+  return a.length - b.length
+}

@@ -1,0 +1,3 @@
+export * from './core/index.js'
+export * from './memory/index.js'
+export * from './store/index.js'

@@ -1,0 +1,199 @@
+import type { ListedEntry, SearchHit } from '../core/backend.js'
+import { DimensionMismatchError } from '../core/errors.js'
+import {
+  type Filter,
+  type FilterNode,
+  isEmptyFilter,
+  matchesFilter,
+  parseFilter,
+} from '../core/filter.js'
+import type { Payload } from '../core/json.js'
+import { type DistanceMetric, scoreFromL2Distance } from '../core/metric.js'
+import { compareIds } from '../core/validate.js'
+import { TopK } from './top-k.js'
+import { VectorSlab } from './vector-slab.js'
+
+/** One validated entry. */
+export interface IndexEntry {
+  readonly id: string
+  readonly vector: Float32Array
+  readonly payload: Payload
+}
+
+/** A change to the index: what the journal records, one operation per line. */
+export type IndexOp =
+  | { readonly op: 'upsert'; readonly entries: readonly IndexEntry[] }
+  | { readonly op: 'delete'; readonly ids: readonly string[] }
+  | { readonly op: 'deleteWhere'; readonly filter: Filter }
+  | { readonly op: 'clear' }
+
+/**
+ * The in-memory index state: vectors in a {@link VectorSlab}, payloads and ids
+ * by slot, norms cached for COSINE. Takes validated input only; the backend
+ * validates, persists, then applies.
+ */
+export class InMemoryIndex {
+  readonly metric: DistanceMetric
+  #dim: number | undefined
+  #slab: VectorSlab | undefined
+  readonly #ids: string[] = []
+  readonly #payloads: Payload[] = []
+  readonly #norms: number[] = []
+  readonly #slotOf = new Map<string, number>()
+
+  constructor(metric: DistanceMetric, dim: number | undefined) {
+    this.metric = metric
+    this.#dim = dim
+  }
+
+  get dim(): number | undefined {
+    return this.#dim
+  }
+
+  get size(): number {
+    return this.#ids.length
+  }
+
+  apply(op: IndexOp): void {
+    if (op.op === 'upsert') {
+      for (const entry of op.entries) this.upsert(entry)
+    } else if (op.op === 'delete') {
+      for (const id of op.ids) this.delete(id)
+    } else if (op.op === 'deleteWhere') {
+      for (const id of this.idsWhere(parseFilter(op.filter))) this.delete(id)
+    } else {
+      this.clear()
+    }
+  }
+
+  upsert(entry: IndexEntry): void {
+    if (this.#dim !== undefined && entry.vector.length !== this.#dim) {
+      throw new DimensionMismatchError(this.#dim, entry.vector.length)
+    }
+    const slab = this.#slabFor(entry.vector.length)
+    const norm = this.metric === 'cosine' ? vectorNorm(entry.vector) : 0
+    const slot = this.#slotOf.get(entry.id)
+    if (slot === undefined) {
+      this.#slotOf.set(entry.id, slab.push(entry.vector))
+      this.#ids.push(entry.id)
+      this.#payloads.push(entry.payload)
+      this.#norms.push(norm)
+    } else {
+      slab.set(slot, entry.vector)
+      this.#payloads[slot] = entry.payload
+      this.#norms[slot] = norm
+    }
+  }
+
+  delete(id: string): boolean {
+    const slot = this.#slotOf.get(id)
+    if (slot === undefined) return false
+    this.#slotOf.delete(id)
+    const last = this.#ids.length - 1
+    ;(this.#slab as VectorSlab).removeBySwap(slot)
+    if (slot !== last) {
+      const movedId = this.#ids[last] as string
+      this.#ids[slot] = movedId
+      this.#payloads[slot] = this.#payloads[last] as Payload
+      this.#norms[slot] = this.#norms[last] as number
+      this.#slotOf.set(movedId, slot)
+    }
+    this.#ids.pop()
+    this.#payloads.pop()
+    this.#norms.pop()
+    return true
+  }
+
+  clear(): void {
+    this.#slab?.clear()
+    this.#ids.length = 0
+    this.#payloads.length = 0
+    this.#norms.length = 0
+    this.#slotOf.clear()
+  }
+
+  /** Ids of the entries matching a filter. */
+  idsWhere(filter: FilterNode): string[] {
+    if (isEmptyFilter(filter)) return [...this.#ids]
+    return this.#ids.filter((_, slot) => matchesFilter(filter, this.#payloads[slot] as Payload))
+  }
+
+  countWhere(filter: FilterNode): number {
+    if (isEmptyFilter(filter)) return this.size
+    let n = 0
+    for (const payload of this.#payloads) if (matchesFilter(filter, payload)) n++
+    return n
+  }
+
+  /** Entries matching a filter in id order, after `after`, at most `limit`. */
+  list(filter: FilterNode, limit: number, after: string | undefined): ListedEntry[] {
+    const all = !isEmptyFilter(filter)
+    const slots: number[] = []
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      if (after !== undefined && compareIds(this.#ids[slot] as string, after) <= 0) continue
+      if (all && !matchesFilter(filter, this.#payloads[slot] as Payload)) continue
+      slots.push(slot)
+    }
+    slots.sort((a, b) => compareIds(this.#ids[a] as string, this.#ids[b] as string))
+    return slots.slice(0, limit).map((slot) => this.#listed(slot))
+  }
+
+  /** Exact top-k search. `query` is validated (dimension, finite, non-zero under COSINE). */
+  search(query: Float32Array, topK: number, filter: FilterNode): SearchHit[] {
+    if (this.#slab === undefined || this.size === 0) return []
+    const l2 = this.metric === 'l2'
+    const cosine = this.metric === 'cosine'
+    const raw = this.#slab.scan(query, l2 ? 'l2sq' : 'dot')
+    const filtered = !isEmptyFilter(filter)
+    const norms = this.#norms
+    const best = new TopK(Math.min(topK, this.size), this.#ids)
+    for (let slot = 0; slot < raw.length; slot++) {
+      // Rank by a key that orders like the score; the score itself is computed for the winners only.
+      const value = raw[slot] as number
+      const key = l2 ? -value : cosine ? value / (norms[slot] as number) : value
+      if (!best.admits(key, slot)) continue
+      if (filtered && !matchesFilter(filter, this.#payloads[slot] as Payload)) continue
+      best.push(key, slot)
+    }
+    const queryNorm = cosine ? vectorNorm(query) : 1
+    return best.sorted().map(({ slot, key }) => ({
+      ...this.#listed(slot),
+      score: l2 ? scoreFromL2Distance(Math.sqrt(-key)) : cosine ? clamp(key / queryNorm) : key,
+    }))
+  }
+
+  /** Every entry, in slot order (for snapshots). */
+  *entries(): Generator<IndexEntry> {
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      yield {
+        id: this.#ids[slot] as string,
+        vector: (this.#slab as VectorSlab).row(slot),
+        payload: this.#payloads[slot] as Payload,
+      }
+    }
+  }
+
+  #listed(slot: number): ListedEntry {
+    return {
+      id: this.#ids[slot] as string,
+      payload: structuredClone(this.#payloads[slot] as Payload),
+    }
+  }
+
+  #slabFor(dim: number): VectorSlab {
+    this.#dim ??= dim
+    this.#slab ??= new VectorSlab(dim)
+    return this.#slab
+  }
+}
+
+function vectorNorm(vector: Float32Array): number {
+  let sum = 0
+  for (let i = 0; i < vector.length; i++) sum += (vector[i] as number) * (vector[i] as number)
+  return Math.sqrt(sum)
+}
+
+// Rounding can push a cosine a hair past ±1.
+function clamp(cosine: number): number {
+  return Math.min(1, Math.max(-1, cosine))
+}

@@ -1,0 +1,18 @@
+import type { DistanceMetric } from '../core/metric.js'
+
+/** Options of {@link InMemoryVectorBackend}. */
+export interface InMemoryVectorBackendConfig {
+  /** Distance metric. Default: COSINE, or the metric recorded in an existing snapshot. */
+  readonly metric?: DistanceMetric
+  /** Vector dimension. Default: taken from the first write (or the snapshot). */
+  readonly dim?: number
+  /**
+   * Persist to this JSON file: loaded on construction, every write journaled
+   * beside it (`<path>.journal`) before it resolves. Default: no persistence.
+   */
+  readonly snapshotPath?: string
+  /** With `snapshotPath`: fsync every write so it survives power loss, not only a crash. Default: true. */
+  readonly fsync?: boolean
+  /** With `snapshotPath`: compact once the journal exceeds this many bytes (or the snapshot's size). Default: 16 MiB. */
+  readonly compactionThresholdBytes?: number
+}

@@ -1,0 +1,120 @@
+import { VectorStoreError } from '../core/errors.js'
+import { SCAN_WASM_BASE64 } from './kernel/scan-wasm.js'
+
+const PAGE = 65_536
+const MAX_PAGES = 65_536 // 4 GiB: the most a 32-bit WebAssembly memory can address
+const scanModule = new WebAssembly.Module(Buffer.from(SCAN_WASM_BASE64, 'base64'))
+
+interface ScanKernel {
+  dotScan(query: number, rows: number, n: number, dim: number, out: number): void
+  l2sqScan(query: number, rows: number, n: number, dim: number, out: number): void
+}
+
+/**
+ * Vectors of one dimension in one contiguous float32 block, a slot per row,
+ * scanned by a SIMD WebAssembly kernel at memory speed. Layout of the
+ * memory: [query][rows × capacity][one output float per row].
+ */
+export class VectorSlab {
+  readonly dim: number
+  readonly #memory: WebAssembly.Memory
+  readonly #kernel: ScanKernel
+  readonly #rowsOffset: number
+  #capacity: number
+  #size = 0
+  #floats: Float32Array
+
+  constructor(dim: number, initialCapacity = 1024) {
+    this.dim = dim
+    this.#rowsOffset = align(dim * 4, 64)
+    this.#capacity = initialCapacity
+    this.#memory = new WebAssembly.Memory({
+      initial: Math.ceil(this.#bytesFor(initialCapacity) / PAGE),
+      maximum: MAX_PAGES,
+    })
+    const instance = new WebAssembly.Instance(scanModule, { env: { memory: this.#memory } })
+    this.#kernel = instance.exports as unknown as ScanKernel
+    this.#floats = new Float32Array(this.#memory.buffer)
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  /** Appends a row and returns its slot. */
+  push(vector: Float32Array): number {
+    if (this.#size === this.#capacity) this.#grow(this.#capacity * 2)
+    this.set(this.#size, vector)
+    return this.#size++
+  }
+
+  set(slot: number, vector: Float32Array): void {
+    this.#view().set(vector, this.#rowStart(slot))
+  }
+
+  /** Moves the last row into `slot` and drops the last row (swap-remove). */
+  removeBySwap(slot: number): void {
+    const last = this.#size - 1
+    if (slot !== last) {
+      const start = this.#rowStart(last)
+      this.#view().copyWithin(this.#rowStart(slot), start, start + this.dim)
+    }
+    this.#size = last
+  }
+
+  clear(): void {
+    this.#size = 0
+  }
+
+  /** A copy of one row. */
+  row(slot: number): Float32Array {
+    const start = this.#rowStart(slot)
+    return this.#view().slice(start, start + this.dim)
+  }
+
+  /**
+   * One pass over every row: the dot product with `query` (`'dot'`) or the
+   * squared euclidean distance (`'l2sq'`). The returned view is valid until the
+   * slab next changes.
+   */
+  scan(query: Float32Array, kind: 'dot' | 'l2sq'): Float32Array {
+    const floats = this.#view()
+    floats.set(query, 0)
+    const out = this.#rowsOffset + this.#capacity * this.dim * 4
+    const scan = kind === 'dot' ? this.#kernel.dotScan : this.#kernel.l2sqScan
+    scan(0, this.#rowsOffset, this.#size, this.dim, out)
+    return floats.subarray(out / 4, out / 4 + this.#size)
+  }
+
+  #rowStart(slot: number): number {
+    return this.#rowsOffset / 4 + slot * this.dim
+  }
+
+  #bytesFor(capacity: number): number {
+    return this.#rowsOffset + capacity * (this.dim + 1) * 4
+  }
+
+  #grow(capacity: number): void {
+    const pages = Math.ceil(this.#bytesFor(capacity) / PAGE)
+    const current = this.#memory.buffer.byteLength / PAGE
+    if (pages > MAX_PAGES) {
+      throw new VectorStoreError(
+        'CAPACITY_EXCEEDED',
+        `the in-memory index is full: at most ${MAX_PAGES * PAGE} bytes of ${this.dim}-dimension vectors`,
+      )
+    }
+    if (pages > current) this.#memory.grow(pages - current)
+    this.#capacity = capacity
+  }
+
+  // A grown memory detaches the old ArrayBuffer, so views are refreshed lazily.
+  #view(): Float32Array {
+    if (this.#floats.buffer !== this.#memory.buffer)
+      this.#floats = new Float32Array(this.#memory.buffer)
+    return this.#floats
+  }
+}
+
+function align(bytes: number, to: number): number {
+  return Math.ceil(bytes / to) * to
+}

@@ -1,0 +1,2 @@
+// PgvectorBackend lands here; the entry exists so the subpath export resolves.
+export {}

@@ -1,0 +1,2 @@
+export * from './store-scope.js'
+export * from './vector-store.js'

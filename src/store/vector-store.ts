@@ -1,0 +1,209 @@
+import type { Vector, VectorBackend, VectorRecord } from '../core/backend.js'
+import { EmptyFilterError, InvalidArgumentError, InvalidPayloadError } from '../core/errors.js'
+import type { Filter } from '../core/filter.js'
+import type { JsonValue, Payload } from '../core/json.js'
+import { validateId } from '../core/validate.js'
+import { StoreScope } from './store-scope.js'
+
+/** Payload fields the store owns; metadata may not use them, nor any `scope_` key. */
+export const CORE_FIELDS = [
+  'entry_id',
+  'content',
+  'document_id',
+  'chunk_index',
+  'embedding_model',
+  'created_at',
+] as const
+
+/** An entry to store. */
+export interface EntryInput {
+  readonly id: string
+  readonly content: string
+  readonly vector: Vector
+  readonly documentId?: string
+  readonly chunkIndex?: number
+  readonly embeddingModel?: string
+  readonly metadata?: Payload
+  readonly scope?: StoreScope
+  /** Default: now. */
+  readonly createdAt?: Date
+}
+
+/** An entry as read back (without its vector). */
+export interface StoredEntry {
+  readonly id: string
+  readonly content: string
+  readonly documentId: string | null
+  readonly chunkIndex: number | null
+  readonly embeddingModel: string | null
+  readonly metadata: Payload
+  readonly scope: StoreScope
+  readonly createdAt: Date
+}
+
+/** A ranked search result; `rank` starts at 1. */
+export interface StoreResult {
+  readonly entry: StoredEntry
+  readonly score: number
+  readonly rank: number
+}
+
+/** What to read: a scope (always enforced) narrowed by metadata filters. */
+export interface StoreQuery {
+  readonly scope?: StoreScope
+  readonly metadataFilters?: Filter
+}
+
+/** A search by query embedding. */
+export interface StoreSearch extends StoreQuery {
+  readonly vector: Vector
+  /** Default: 10. */
+  readonly topK?: number
+}
+
+/**
+ * The front door: entries with content, document and scope over any
+ * {@link VectorBackend}. The scope is always enforced: metadata filters can
+ * only narrow it, and an entry id is unique within its scope only.
+ *
+ * @example
+ * ```ts
+ * const store = new VectorStore(new InMemoryVectorBackend())
+ * const scope = new StoreScope({ tenant: 'acme' })
+ * await store.upsert({ id: 'doc1#0', content: 'hello', vector: [0.1, 0.2], scope })
+ * const [best] = await store.search({ vector: [0.1, 0.2], topK: 3, scope })
+ * ```
+ */
+export class VectorStore {
+  readonly backend: VectorBackend
+
+  constructor(backend: VectorBackend) {
+    this.backend = backend
+  }
+
+  /** Stores entries (replacing any with the same id in the same scope). */
+  async upsert(entries: EntryInput | readonly EntryInput[]): Promise<void> {
+    const records = (Array.isArray(entries) ? entries : [entries]).map(toRecord)
+    if (this.backend.upsertMany) return this.backend.upsertMany(records)
+    for (const record of records)
+      await this.backend.upsert(record.id, record.vector, record.payload)
+  }
+
+  /** Nearest entries to a query embedding within the scope, best first. */
+  async search(query: StoreSearch): Promise<StoreResult[]> {
+    const hits = await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
+    return hits.map((hit, i) => ({
+      entry: fromPayload(hit.payload),
+      score: hit.score,
+      rank: i + 1,
+    }))
+  }
+
+  /** Entries of the scope matching the filters, in id order; `after` pages on. */
+  async find(query: StoreQuery & { limit?: number; after?: string }): Promise<StoredEntry[]> {
+    const scope = query.scope ?? StoreScope.GLOBAL
+    const after = query.after === undefined ? undefined : scope.idPrefix() + query.after
+    const listed = await this.backend.listWhere(scopedFilter(query), query.limit ?? 100, { after })
+    return listed.map((entry) => fromPayload(entry.payload))
+  }
+
+  async count(query: StoreQuery = {}): Promise<number> {
+    return this.backend.count(scopedFilter(query))
+  }
+
+  /** Deletes one entry of the scope. */
+  async delete(id: string, scope: StoreScope = StoreScope.GLOBAL): Promise<void> {
+    await this.backend.delete(scope.idPrefix() + validateId(id))
+  }
+
+  /** Deletes the scope's entries matching the filters; an empty scope and filter is refused. */
+  async deleteWhere(query: StoreQuery): Promise<void> {
+    const filter = scopedFilter(query)
+    if (Object.keys(filter).length === 0) throw new EmptyFilterError('deleteWhere')
+    await this.backend.deleteWhere(filter)
+  }
+
+  /** Deletes every entry of a scope; the global scope is refused (use {@link clearAll}). */
+  async clear(scope: StoreScope): Promise<void> {
+    if (!(scope instanceof StoreScope) || scope.isGlobal) {
+      throw new InvalidArgumentError(
+        'clear expects a scope with at least one label; use clearAll() to delete everything',
+      )
+    }
+    await this.backend.deleteWhere(scope.toPayloadFilters())
+  }
+
+  /** Deletes every entry of every scope. */
+  async clearAll(): Promise<void> {
+    if (this.backend.clearAll) return this.backend.clearAll()
+    for (;;) {
+      const page = await this.backend.listWhere({}, 1000)
+      if (page.length === 0) return
+      for (const entry of page) await this.backend.delete(entry.id)
+    }
+  }
+}
+
+// Scope is AND-ed outside the metadata filter, so no filter can widen it.
+function scopedFilter(query: StoreQuery): Filter {
+  const scope = query.scope ?? StoreScope.GLOBAL
+  if (!(scope instanceof StoreScope))
+    throw new InvalidArgumentError('expected scope to be a StoreScope')
+  const scopeFilter = scope.toPayloadFilters()
+  const metadata = query.metadataFilters
+  if (metadata === undefined || Object.keys(metadata).length === 0) return scopeFilter
+  if (scope.isGlobal) return metadata
+  return { $and: [scopeFilter, metadata] }
+}
+
+function toRecord(entry: EntryInput): VectorRecord {
+  const scope = entry.scope ?? StoreScope.GLOBAL
+  if (!(scope instanceof StoreScope))
+    throw new InvalidArgumentError('expected scope to be a StoreScope')
+  const metadata = entry.metadata ?? {}
+  for (const key of Object.keys(metadata)) {
+    if ((CORE_FIELDS as readonly string[]).includes(key) || key.startsWith('scope_')) {
+      throw new InvalidPayloadError(`metadata key '${key.slice(0, 40)}' is reserved by the store`)
+    }
+  }
+  if (typeof entry.content !== 'string')
+    throw new InvalidArgumentError('expected content to be a string')
+  const createdAt = entry.createdAt ?? new Date()
+  if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
+    throw new InvalidArgumentError('expected createdAt to be a valid Date')
+  }
+  const payload: Payload = {
+    ...metadata,
+    ...scope.toPayloadFilters(),
+    entry_id: validateId(entry.id),
+    content: entry.content,
+    document_id: entry.documentId ?? null,
+    chunk_index: entry.chunkIndex ?? null,
+    embedding_model: entry.embeddingModel ?? null,
+    created_at: createdAt.toISOString(),
+  }
+  return { id: scope.idPrefix() + entry.id, vector: entry.vector, payload }
+}
+
+function fromPayload(payload: Payload): StoredEntry {
+  const metadata: Payload = {}
+  const labels: Record<string, string> = {}
+  for (const [key, value] of Object.entries(payload)) {
+    if (key.startsWith('scope_')) labels[key.slice(6)] = String(value)
+    else if (!(CORE_FIELDS as readonly string[]).includes(key)) metadata[key] = value
+  }
+  return {
+    id: String(payload['entry_id']),
+    content: String(payload['content'] ?? ''),
+    documentId: nullable(payload['document_id']) as string | null,
+    chunkIndex: nullable(payload['chunk_index']) as number | null,
+    embeddingModel: nullable(payload['embedding_model']) as string | null,
+    metadata,
+    scope: new StoreScope(labels),
+    createdAt: new Date(String(payload['created_at'])),
+  }
+}
+
+function nullable(value: JsonValue | undefined): JsonValue {
+  return value ?? null
+}

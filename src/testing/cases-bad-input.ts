@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict'
+import type { VectorBackend } from '../core/backend.js'
+import {
+  DimensionMismatchError,
+  EmptyFilterError,
+  InvalidArgumentError,
+  InvalidFilterError,
+  InvalidIdError,
+  InvalidPayloadError,
+  InvalidVectorError,
+  type VectorStoreError,
+} from '../core/errors.js'
+import type { Filter } from '../core/filter.js'
+import type { Payload } from '../core/json.js'
+import type { DistanceMetric } from '../core/metric.js'
+import { observe, rejectsWith } from './assertions.js'
+import type { ConformanceSettings } from './conformance.js'
+import { type BackendFactory, type TestHarness, withBackend } from './harness.js'
+
+type ErrorClass = abstract new (...args: never[]) => VectorStoreError
+type BadCall = [name: string, call: (backend: VectorBackend) => Promise<unknown>, error: ErrorClass]
+
+const circular: Record<string, unknown> = {}
+circular['self'] = circular
+const deep = JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown
+const asPayload = (value: unknown) => value as Payload
+const asFilter = (value: unknown) => value as Filter
+const asVector = (value: unknown) => value as number[]
+
+/** Every bad call must throw its documented error and change nothing. */
+export const BAD_CALLS: readonly BadCall[] = [
+  ['NaN in a vector', (b) => b.upsert('n', [1, Number.NaN, 0], {}), InvalidVectorError],
+  [
+    'Infinity in a vector',
+    (b) => b.upsert('n', [1, Number.POSITIVE_INFINITY, 0], {}),
+    InvalidVectorError,
+  ],
+  [
+    '-Infinity in a query',
+    (b) => b.search([1, Number.NEGATIVE_INFINITY, 0], 1, {}),
+    InvalidVectorError,
+  ],
+  ['a value beyond float32', (b) => b.upsert('n', [1, 1e39, 0], {}), InvalidVectorError],
+  ['an empty vector', (b) => b.upsert('n', [], {}), InvalidVectorError],
+  ['a string as vector', (b) => b.upsert('n', asVector('1,2,3'), {}), InvalidVectorError],
+  ['a string inside a vector', (b) => b.upsert('n', asVector([1, '2', 3]), {}), InvalidVectorError],
+  ['a wrong-length vector', (b) => b.upsert('n', [1, 2], {}), DimensionMismatchError],
+  ['a wrong-length query', (b) => b.search([1, 2, 3, 4], 1, {}), DimensionMismatchError],
+  ['an empty id', (b) => b.upsert('', [1, 0, 0], {}), InvalidIdError],
+  ['an oversized id', (b) => b.upsert('x'.repeat(257), [1, 0, 0], {}), InvalidIdError],
+  ['a number as id', (b) => b.upsert(42 as unknown as string, [1, 0, 0], {}), InvalidIdError],
+  ['a NUL in an id', (b) => b.upsert('a\u0000b', [1, 0, 0], {}), InvalidIdError],
+  ['an unpaired surrogate in an id', (b) => b.upsert('a\ud800', [1, 0, 0], {}), InvalidIdError],
+  ['an empty id to delete', (b) => b.delete(''), InvalidIdError],
+  ['an array as payload', (b) => b.upsert('n', [1, 0, 0], asPayload([1])), InvalidPayloadError],
+  ['null as payload', (b) => b.upsert('n', [1, 0, 0], asPayload(null)), InvalidPayloadError],
+  [
+    'undefined in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ a: undefined })),
+    InvalidPayloadError,
+  ],
+  [
+    'a function in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ f: () => 1 })),
+    InvalidPayloadError,
+  ],
+  ['NaN in a payload', (b) => b.upsert('n', [1, 0, 0], { x: Number.NaN }), InvalidPayloadError],
+  [
+    'a Date in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ d: new Date() })),
+    InvalidPayloadError,
+  ],
+  [
+    'a bigint in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ n: 1n })),
+    InvalidPayloadError,
+  ],
+  [
+    'a Map in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ m: new Map() })),
+    InvalidPayloadError,
+  ],
+  ['a circular payload', (b) => b.upsert('n', [1, 0, 0], asPayload(circular)), InvalidPayloadError],
+  [
+    'a payload nested too deep',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ deep })),
+    InvalidPayloadError,
+  ],
+  [
+    'a NUL in a payload string',
+    (b) => b.upsert('n', [1, 0, 0], { s: 'a\u0000' }),
+    InvalidPayloadError,
+  ],
+  [
+    'an unknown operator',
+    (b) => b.search([1, 0, 0], 1, asFilter({ a: { $regex: '.*' } })),
+    InvalidFilterError,
+  ],
+  ['a string to $gt', (b) => b.count(asFilter({ a: { $gt: 'x' } })), InvalidFilterError],
+  ['a non-array to $in', (b) => b.listWhere(asFilter({ a: { $in: 'x' } }), 5), InvalidFilterError],
+  ['an object to compare', (b) => b.count(asFilter({ a: { b: 1 } })), InvalidFilterError],
+  ['an empty $and', (b) => b.count({ $and: [] }), InvalidFilterError],
+  ['a key with a quote', (b) => b.count({ "a'b": 1 }), InvalidFilterError],
+  ['a key with SQL', (b) => b.deleteWhere({ 'a; DROP TABLE x; --': 1 }), InvalidFilterError],
+  ['a key starting with $', (b) => b.count(asFilter({ $where: 1 })), InvalidFilterError],
+  ['an array as filter', (b) => b.count(asFilter([])), InvalidFilterError],
+  ['deleteWhere({})', (b) => b.deleteWhere({}), EmptyFilterError],
+  ['topK 0', (b) => b.search([1, 0, 0], 0, {}), InvalidArgumentError],
+  ['a negative topK', (b) => b.search([1, 0, 0], -1, {}), InvalidArgumentError],
+  ['a fractional topK', (b) => b.search([1, 0, 0], 1.5, {}), InvalidArgumentError],
+  ['a huge topK', (b) => b.search([1, 0, 0], 1e9, {}), InvalidArgumentError],
+  ['a NaN limit', (b) => b.listWhere({}, Number.NaN), InvalidArgumentError],
+  ['an empty after', (b) => b.listWhere({}, 5, { after: '' }), InvalidIdError],
+  [
+    'a batch with one bad record',
+    (b) =>
+      upsertMany(b, [
+        good('m1'),
+        good('m2'),
+        { id: 'm3', vector: [1, Number.NaN, 0], payload: {} },
+      ]),
+    InvalidVectorError,
+  ],
+  [
+    'a batch of mixed dimensions',
+    (b) => upsertMany(b, [good('m1'), { id: 'm2', vector: [1, 0], payload: {} }]),
+    DimensionMismatchError,
+  ],
+]
+
+function good(id: string) {
+  return { id, vector: [1, 2, 3], payload: { id } }
+}
+
+// Only called when the backend has upsertMany (see the loop below).
+async function upsertMany(
+  backend: VectorBackend,
+  records: Parameters<NonNullable<VectorBackend['upsertMany']>>[0],
+) {
+  return backend.upsertMany?.(records)
+}
+
+export function badInputCases(
+  factory: BackendFactory,
+  { describe, it }: TestHarness,
+  settings: ConformanceSettings,
+): void {
+  describe('bad input is refused with a typed error and changes nothing', () => {
+    it(
+      'each bad call',
+      () =>
+        withBackend(factory, { metric: 'cosine' }, async (backend) => {
+          await backend.upsert('keep1', [1, 0, 0], { a: 1 })
+          await backend.upsert('keep2', [0, 1, 0], { a: 2 })
+          const before = await observe(backend, [1, 1, 0])
+          for (const [name, call, errorClass] of BAD_CALLS) {
+            if (name.startsWith('a batch') && !backend.upsertMany) continue
+            await rejectsWith(() => call(backend), errorClass, name)
+            assert.deepEqual(await observe(backend, [1, 1, 0]), before, `${name} changed the index`)
+          }
+        }),
+      settings.timeoutMs,
+    )
+
+    it(
+      'the zero vector is refused under COSINE only',
+      async () => {
+        await withBackend(factory, { metric: 'cosine' }, async (backend) => {
+          await rejectsWith(
+            () => backend.upsert('z', [0, 0, 0], {}),
+            InvalidVectorError,
+            'cosine write',
+          )
+          await backend.upsert('a', [1, 0, 0], {})
+          await rejectsWith(
+            () => backend.search([0, 0, 0], 1, {}),
+            InvalidVectorError,
+            'cosine query',
+          )
+          assert.equal(await backend.count({}), 1)
+        })
+        for (const metric of ['l2', 'ip'] as DistanceMetric[]) {
+          await withBackend(factory, { metric }, async (backend) => {
+            await backend.upsert('z', [0, 0, 0], {})
+            assert.equal((await backend.search([0, 0, 0], 1, {}))[0]?.id, 'z')
+          })
+        }
+      },
+      settings.timeoutMs,
+    )
+  })
+}

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict'
+import type { VectorBackend } from '../core/backend.js'
+import { DimensionMismatchError, NotInitializedError } from '../core/errors.js'
+import type { Payload } from '../core/json.js'
+import { DISTANCE_METRICS } from '../core/metric.js'
+import { assertScoresClose, ids, rejectsWith } from './assertions.js'
+import type { ConformanceSettings } from './conformance.js'
+import {
+  EXPECTED_SCORES,
+  ORDERED_IDS,
+  ROUND_TRIP_PAYLOAD,
+  SCORED_QUERY,
+  SCORED_VECTORS,
+} from './fixtures.js'
+import { type BackendFactory, type TestHarness, withBackend } from './harness.js'
+
+async function loadScored(backend: VectorBackend): Promise<void> {
+  for (const [id, vector] of Object.entries(SCORED_VECTORS))
+    await backend.upsert(id, vector, { id })
+}
+
+export function semanticCases(
+  factory: BackendFactory,
+  { describe, it }: TestHarness,
+  settings: ConformanceSettings,
+): void {
+  const test = (name: string, body: () => Promise<void>) => it(name, body, settings.timeoutMs)
+  const cosine = { metric: 'cosine' } as const
+
+  describe('scores and order', () => {
+    for (const metric of DISTANCE_METRICS) {
+      test(`${metric}: hand-computed scores, best first, ties by id`, () =>
+        withBackend(factory, { metric }, async (backend) => {
+          await loadScored(backend)
+          const hits = await backend.search(SCORED_QUERY, 10, {})
+          const expected = EXPECTED_SCORES[metric]
+          assert.deepEqual(
+            ids(hits),
+            expected.map(([id]) => id),
+          )
+          hits.forEach((hit, i) =>
+            assertScoresClose(
+              hit.score,
+              (expected[i] as [string, number])[1],
+              settings.scoreTolerance,
+              hit.id,
+            ),
+          )
+          assert.deepEqual(hits[0]?.payload, { id: expected[0]?.[0] })
+        }))
+    }
+
+    test('equal scores break by id ascending', () =>
+      withBackend(factory, cosine, async (backend) => {
+        for (const id of ['m', 'b', 'z', 'a']) await backend.upsert(id, [1, 2, 3], {})
+        assert.deepEqual(ids(await backend.search([1, 2, 3], 3, {})), ['a', 'b', 'm'])
+      }))
+
+    test('topK bounds the hits; a larger topK returns every entry', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await loadScored(backend)
+        assert.equal((await backend.search(SCORED_QUERY, 2, {})).length, 2)
+        assert.equal((await backend.search(SCORED_QUERY, 50, {})).length, 4)
+      }))
+
+    test('an empty index returns no hits', () =>
+      withBackend(factory, cosine, async (backend) => {
+        assert.deepEqual(await backend.search([1, 0, 0], 5, {}), [])
+        assert.equal(await backend.count({}), 0)
+        assert.deepEqual(await backend.listWhere({}, 5), [])
+      }))
+
+    test('a filtered search returns topK matching hits when there are that many', () =>
+      withBackend(factory, cosine, async (backend) => {
+        for (let i = 0; i < 40; i++) await backend.upsert(`e${i}`, [1, i, 1], { even: i % 2 === 0 })
+        const hits = await backend.search([1, 0, 1], 5, { even: false })
+        assert.deepEqual(ids(hits), ['e1', 'e3', 'e5', 'e7', 'e9'])
+      }))
+  })
+
+  describe('writes', () => {
+    test('upsert replaces the whole entry: vector and payload, old keys gone', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await backend.upsert('x', [1, 0, 0], { a: 1, b: 2 })
+        await backend.upsert('y', [0, 1, 0], { a: 1 })
+        await backend.upsert('x', [0, 1, 0], { c: 3 })
+        assert.equal(await backend.count({}), 2)
+        assert.deepEqual(await backend.listWhere({}, 10), [
+          { id: 'x', payload: { c: 3 } },
+          { id: 'y', payload: { a: 1 } },
+        ])
+        assert.equal(await backend.count({ a: 1 }), 1)
+        const [best] = await backend.search([0, 1, 0], 1, {})
+        assertScoresClose(best?.score ?? NaN, 1, settings.scoreTolerance, 'replaced vector')
+      }))
+
+    test('payloads round-trip exactly, and returned payloads are copies', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await backend.upsert('p', [1, 2, 3], ROUND_TRIP_PAYLOAD)
+        const [hit] = await backend.search([1, 2, 3], 1, {})
+        assert.deepEqual(hit?.payload, ROUND_TRIP_PAYLOAD)
+        ;(hit?.payload as Payload)['text'] = 'changed'
+        const [listed] = await backend.listWhere({}, 1)
+        assert.deepEqual(listed?.payload, ROUND_TRIP_PAYLOAD)
+      }))
+
+    test('upsertMany writes and replaces many entries', () =>
+      withBackend(factory, cosine, async (backend) => {
+        if (!backend.upsertMany) return
+        await backend.upsert('r0', [1, 1, 1], { old: true })
+        const records = Array.from({ length: 25 }, (_, i) => ({
+          id: `r${i}`,
+          vector: [1, i + 1, 2],
+          payload: { i },
+        }))
+        await backend.upsertMany(records)
+        assert.equal(await backend.count({}), 25)
+        assert.equal(await backend.count({ old: true }), 0)
+        assert.deepEqual((await backend.listWhere({ i: 0 }, 5))[0], { id: 'r0', payload: { i: 0 } })
+        await backend.upsertMany([])
+        assert.equal(await backend.count({}), 25)
+      }))
+
+    test('delete removes one entry; deleting a missing id is a no-op', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await loadScored(backend)
+        await backend.delete('a')
+        await backend.delete('missing')
+        assert.equal(await backend.count({}), 3)
+        assert.ok(!ids(await backend.search(SCORED_QUERY, 10, {})).includes('a'))
+        assert.deepEqual(ids(await backend.listWhere({}, 10)), ['b', 'c', 'd'])
+      }))
+
+    test('deleteWhere removes exactly the matching entries', () =>
+      withBackend(factory, cosine, async (backend) => {
+        for (let i = 0; i < 10; i++) await backend.upsert(`e${i}`, [1, i, 0], { mod: i % 3 })
+        await backend.deleteWhere({ mod: 1 })
+        assert.equal(await backend.count({}), 7)
+        assert.equal(await backend.count({ mod: 1 }), 0)
+        await backend.deleteWhere({ mod: { $in: [0, 2] } })
+        assert.equal(await backend.count({}), 0)
+      }))
+
+    test('clearAll deletes everything, explicitly', () =>
+      withBackend(factory, cosine, async (backend) => {
+        if (!backend.clearAll) return
+        await loadScored(backend)
+        await backend.clearAll()
+        assert.equal(await backend.count({}), 0)
+        await backend.upsert('again', [1, 0, 0], {})
+        assert.equal(await backend.count({}), 1)
+      }))
+  })
+
+  describe('dimension', () => {
+    test('the first write fixes the dimension', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await backend.upsert('a', [1, 0, 0], {})
+        await rejectsWith(
+          () => backend.upsert('b', [1, 0, 0, 0], {}),
+          DimensionMismatchError,
+          'write',
+        )
+        await rejectsWith(() => backend.search([1, 0], 1, {}), DimensionMismatchError, 'query')
+        assert.equal(await backend.count({}), 1)
+      }))
+
+    test('a dimension given at creation is enforced from the first write', () =>
+      withBackend(factory, { metric: 'cosine', dim: 4 }, async (backend) => {
+        await rejectsWith(() => backend.upsert('a', [1, 0, 0], {}), DimensionMismatchError, 'write')
+        await backend.upsert('a', [1, 0, 0, 0], {})
+        assert.equal(await backend.count({}), 1)
+      }))
+  })
+
+  describe('listing', () => {
+    test('listWhere returns id order (code points) and pages with after', () =>
+      withBackend(factory, cosine, async (backend) => {
+        for (const id of [...ORDERED_IDS].reverse()) await backend.upsert(id, [1, 1, 1], { id })
+        assert.deepEqual(ids(await backend.listWhere({}, 100)), ORDERED_IDS)
+        const paged: string[] = []
+        let after: string | undefined
+        for (;;) {
+          const page = await backend.listWhere({}, 2, after === undefined ? {} : { after })
+          if (page.length === 0) break
+          paged.push(...ids(page))
+          after = page[page.length - 1]?.id
+        }
+        assert.deepEqual(paged, ORDERED_IDS)
+        assert.deepEqual(ids(await backend.listWhere({ id: { $in: ['a', '😀'] } }, 10)), [
+          'a',
+          '😀',
+        ])
+      }))
+
+    test('count and listWhere honour filters', () =>
+      withBackend(factory, cosine, async (backend) => {
+        for (let i = 0; i < 12; i++)
+          await backend.upsert(`k${String(i).padStart(2, '0')}`, [1, i, 0], { big: i >= 8 })
+        assert.equal(await backend.count({ big: true }), 4)
+        assert.deepEqual(ids(await backend.listWhere({ big: true }, 3)), ['k08', 'k09', 'k10'])
+        assert.deepEqual(ids(await backend.listWhere({ big: true }, 3, { after: 'k09' })), [
+          'k10',
+          'k11',
+        ])
+      }))
+  })
+
+  describe('lifecycle', () => {
+    test('every call after close fails with NotInitializedError', async () => {
+      const backend = await factory(cosine)
+      await backend.upsert('a', [1, 0, 0], {})
+      if (!backend.close) return
+      await backend.close()
+      const calls: [string, () => Promise<unknown>][] = [
+        ['upsert', () => backend.upsert('b', [1, 0, 0], {})],
+        ['search', () => backend.search([1, 0, 0], 1, {})],
+        ['delete', () => backend.delete('a')],
+        ['deleteWhere', () => backend.deleteWhere({ x: 1 })],
+        ['listWhere', () => backend.listWhere({}, 1)],
+        ['count', () => backend.count({})],
+      ]
+      for (const [name, call] of calls) await rejectsWith(call, NotInitializedError, name)
+    })
+  })
+}

@@ -1,0 +1,38 @@
+import type { BackendFactory, ConformanceOptions, TestHarness } from './harness.js'
+import { semanticCases } from './cases-semantics.js'
+import { filterCases } from './cases-filters.js'
+import { badInputCases } from './cases-bad-input.js'
+import { propertyCases } from './cases-property.js'
+
+/**
+ * The backend conformance suite: every line of the contract, run against a
+ * backend. Framework-agnostic: pass your framework's `describe` and `it`.
+ *
+ * @example
+ * ```ts
+ * import { describe, it } from 'vitest'
+ * import { describeBackend } from 'vecstore/testing'
+ *
+ * describeBackend('MyBackend', async ({ metric, dim }) => MyBackend.create({ metric, dim }), { describe, it })
+ * ```
+ */
+export function describeBackend(
+  name: string,
+  factory: BackendFactory,
+  harness: TestHarness,
+  options: ConformanceOptions = {},
+): void {
+  const settings = {
+    propertyRuns: options.propertyRuns ?? 30,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    scoreTolerance: options.scoreTolerance ?? 1e-5,
+  }
+  harness.describe(`${name} conformance`, () => {
+    semanticCases(factory, harness, settings)
+    filterCases(factory, harness, settings)
+    badInputCases(factory, harness, settings)
+    propertyCases(factory, harness, settings)
+  })
+}
+
+export type ConformanceSettings = Required<ConformanceOptions>

@@ -1,0 +1,3 @@
+export * from './conformance.js'
+export * from './harness.js'
+export * from './fixtures.js'
