@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     allowOnly: !process.env['CI'],
+    globalSetup: ['test/setup/build.ts'],
     reporters: process.env['VITEST_JSON']
       ? ['default', ['json', { outputFile: process.env['VITEST_JSON'] }]]
       : ['default'],
@@ -22,7 +23,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/conformance/!(memory)*.test.ts'],
-          fileParallelism: false,
+          // One process, one file at a time: these files start servers and engines.
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

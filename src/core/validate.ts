@@ -18,8 +18,6 @@ export const MAX_RESULTS = 10_000
 /** Deepest nesting of objects and arrays accepted in a payload. */
 export const MAX_PAYLOAD_DEPTH = 32
 
-const FLOAT32_MAX = 3.4028234663852886e38
-
 export function validateId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0) {
     throw new InvalidIdError('expected id to be a non-empty string')
@@ -53,15 +51,29 @@ export function validateVector(
   }
   if (dim !== undefined && length !== dim) throw new DimensionMismatchError(dim, length)
   const out = new Float32Array(length)
-  let nonZero = false
   for (let i = 0; i < length; i++) {
     const x: unknown = vector[i]
-    if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX) {
+    if (typeof x !== 'number')
+      throw new InvalidVectorError(`expected numbers, found a ${typeof x} at index ${i}`)
+    out[i] = x
+  }
+  checkFloats(out, metric)
+  return out
+}
+
+/**
+ * Checks float32 values in place: finite (a double beyond float32 range has
+ * become Infinity) and, under COSINE, not all zero.
+ */
+export function checkFloats(vector: Float32Array, metric: DistanceMetric): void {
+  let nonZero = false
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number
+    if (!Number.isFinite(x)) {
       throw new InvalidVectorError(
         `expected finite float32 numbers, found an invalid value at index ${i}`,
       )
     }
-    out[i] = x
     if (x !== 0) nonZero = true
   }
   if (metric === 'cosine' && !nonZero) {
@@ -69,7 +81,6 @@ export function validateVector(
       'the zero vector has no cosine similarity: expected a non-zero vector',
     )
   }
-  return out
 }
 
 /** Checks a payload is a plain JSON object that every backend stores unchanged. */

@@ -9,7 +9,7 @@ import {
 } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
 import { type DistanceMetric, scoreFromL2Distance } from '../core/metric.js'
-import { compareIds } from '../core/validate.js'
+import { checkFloats, compareIds } from '../core/validate.js'
 import { TopK } from './top-k.js'
 import { VectorSlab } from './vector-slab.js'
 
@@ -50,6 +50,11 @@ export class InMemoryIndex {
     return this.#dim
   }
 
+  /** Fixes the dimension before any entry exists. */
+  fixDimension(dim: number): void {
+    this.#dim ??= dim
+  }
+
   get size(): number {
     return this.#ids.length
   }
@@ -83,6 +88,34 @@ export class InMemoryIndex {
       this.#payloads[slot] = entry.payload
       this.#norms[slot] = norm
     }
+  }
+
+  /**
+   * Adds an entry read from a snapshot, its vector as base64 float32 bytes,
+   * checked as a write would be. Returns false when the vector is not one
+   * row of this index.
+   */
+  addEncoded(id: string, vectorBase64: string, payload: Payload): boolean {
+    if (this.#dim === undefined || this.#slotOf.has(id)) return false
+    const slab = this.#slabFor(this.#dim)
+    const slot = slab.pushBase64(vectorBase64)
+    if (slot === -1) return false
+    try {
+      checkFloats(slab.view(slot), this.metric)
+    } catch (error) {
+      slab.pop()
+      throw error
+    }
+    this.#slotOf.set(id, slot)
+    this.#ids.push(id)
+    this.#payloads.push(payload)
+    this.#norms.push(this.metric === 'cosine' ? vectorNorm(slab.view(slot)) : 0)
+    return true
+  }
+
+  /** Makes room for `count` entries at once. */
+  reserve(count: number): void {
+    if (this.#dim !== undefined) this.#slabFor(this.#dim).reserve(count)
   }
 
   delete(id: string): boolean {
@@ -162,12 +195,12 @@ export class InMemoryIndex {
     }))
   }
 
-  /** Every entry, in slot order (for snapshots). */
-  *entries(): Generator<IndexEntry> {
+  /** Every entry with its vector as base64 float32 bytes, in slot order (for snapshots). */
+  *encodedEntries(): Generator<{ id: string; vectorBase64: string; payload: Payload }> {
     for (let slot = 0; slot < this.#ids.length; slot++) {
       yield {
         id: this.#ids[slot] as string,
-        vector: (this.#slab as VectorSlab).row(slot),
+        vectorBase64: (this.#slab as VectorSlab).rowBase64(slot),
         payload: this.#payloads[slot] as Payload,
       }
     }

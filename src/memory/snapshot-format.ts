@@ -1,9 +1,10 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { SnapshotCorruptError } from '../core/errors.js'
 import { type Filter, parseFilter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
 import { isPlainObject, validateId, validatePayload, validateVector } from '../core/validate.js'
-import type { IndexEntry, IndexOp } from './in-memory-index.js'
+import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.js'
 
 /**
  * On-disk layout. Both files are JSON, written a line per entry so that they
@@ -30,14 +31,11 @@ export interface SnapshotHeader {
   readonly count: number
 }
 
-/** The journal records index operations. */
-export type JournalOp = IndexOp
-
 export function encodeVector(vector: Float32Array): string {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
 }
 
-export function decodeVector(text: unknown): Float32Array {
+function decodeVector(text: unknown): Float32Array {
   if (typeof text !== 'string') throw new Error('vector is not a base64 string')
   const bytes = Buffer.from(text, 'base64')
   if (bytes.length % 4 !== 0) throw new Error('vector bytes are not whole float32 values')
@@ -45,15 +43,8 @@ export function decodeVector(text: unknown): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
 }
 
-export function encodeEntry(entry: IndexEntry): string {
-  return `{"id":${JSON.stringify(entry.id)},"vector":"${encodeVector(entry.vector)}","payload":${JSON.stringify(entry.payload)}}`
-}
-
-/** Checks an entry read from disk exactly as a write would have been checked. */
-export function decodeEntry(raw: unknown, metric: DistanceMetric): IndexEntry {
-  if (!isPlainObject(raw)) throw new Error('entry is not an object')
-  const vector = validateVector(decodeVector(raw['vector']), undefined, metric)
-  return { id: validateId(raw['id']), vector, payload: validatePayload(raw['payload']) as Payload }
+export function encodeEntry(id: string, vectorBase64: string, payload: Payload): string {
+  return `{"id":${JSON.stringify(id)},"vector":"${vectorBase64}","payload":${JSON.stringify(payload)}}`
 }
 
 export function encodeSnapshotHeader(header: SnapshotHeader): string {
@@ -65,13 +56,14 @@ export function encodeJournalHeader(generation: number): string {
   return `{"format":"${JOURNAL_FORMAT}","version":${FORMAT_VERSION},"generation":${generation}}`
 }
 
-export function encodeOp(op: JournalOp): string {
-  if (op.op === 'upsert')
-    return `{"op":"upsert","entries":[${op.entries.map(encodeEntry).join(',')}]}`
-  return JSON.stringify(op)
+export function encodeOp(op: IndexOp): string {
+  if (op.op !== 'upsert') return JSON.stringify(op)
+  const entries = op.entries.map((e) => encodeEntry(e.id, encodeVector(e.vector), e.payload))
+  return `{"op":"upsert","entries":[${entries.join(',')}]}`
 }
 
-export function decodeOp(raw: unknown, metric: DistanceMetric): JournalOp {
+/** Reads one journal line, checked exactly as a write would have been. */
+export function decodeOp(raw: unknown, metric: DistanceMetric): IndexOp {
   if (!isPlainObject(raw)) throw new Error('operation is not an object')
   switch (raw['op']) {
     case 'upsert':
@@ -90,78 +82,170 @@ export function decodeOp(raw: unknown, metric: DistanceMetric): JournalOp {
   }
 }
 
-/** Reads a snapshot file: this format, or the original library's `{"vectors", "payloads"}` layout. */
-export function parseSnapshot(
+function decodeEntry(raw: unknown, metric: DistanceMetric): IndexEntry {
+  if (!isPlainObject(raw)) throw new Error('entry is not an object')
+  const vector = validateVector(decodeVector(raw['vector']), undefined, metric)
+  return { id: validateId(raw['id']), vector, payload: validatePayload(raw['payload']) }
+}
+
+/**
+ * Loads a snapshot file into a new index: this format (streamed in chunks,
+ * vectors decoded straight into place) or the original library's
+ * `{"vectors", "payloads"}` layout, which has no metric (`legacyMetric` is used).
+ */
+export function loadSnapshot(
   path: string,
-  bytes: Buffer,
   legacyMetric: DistanceMetric,
-): { header: SnapshotHeader; entries: IndexEntry[] } {
+): { header: SnapshotHeader; index: InMemoryIndex; bytes: number } {
+  if (!startsWith(path, `{"format":"${SNAPSHOT_FORMAT}"`)) return loadLegacy(path, legacyMetric)
   try {
-    if (bytes.subarray(0, 64).toString('utf8').startsWith(`{"format":"${SNAPSHOT_FORMAT}"`)) {
-      return parseLines(bytes)
-    }
-    return parseLegacy(bytes, legacyMetric)
+    let index: InMemoryIndex | undefined
+    let header: SnapshotHeader | undefined
+    let entries = 0
+    const bytes = forEachLine(path, (line, n) => {
+      if (n === 0) {
+        header = parseHeader(line)
+        index = new InMemoryIndex(header.metric, header.dim)
+        index.reserve(header.count)
+      } else if (line !== ']}') {
+        addEntryLine(index as InMemoryIndex, line)
+        entries++
+      } else if (entries !== header?.count) {
+        throw new Error('the entry count does not match the header')
+      } else {
+        return true
+      }
+      return false
+    })
+    if (index === undefined || header === undefined) throw new Error('the file is empty')
+    if (bytes.complete !== true) throw new Error('the file is truncated')
+    return { header, index, bytes: bytes.size }
   } catch (error) {
     throw new SnapshotCorruptError(path, (error as Error).message, { cause: error })
   }
 }
 
-function parseLines(bytes: Buffer) {
-  const lines = splitLines(bytes)
-  const first = lines[0]
-  const last = lines[lines.length - 1]
-  if (first === undefined || last !== ']}') throw new Error('the file is truncated')
-  const head = JSON.parse(`${first}]}`) as Record<string, unknown>
+function startsWith(path: string, prefix: string): boolean {
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(prefix.length)
+    readSync(fd, head, 0, head.length, 0)
+    return head.toString('utf8') === prefix
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function parseHeader(line: string): SnapshotHeader {
+  const head = JSON.parse(`${line}]}`) as Record<string, unknown>
   if (head['version'] !== FORMAT_VERSION)
     throw new Error(`unsupported version ${String(head['version'])}`)
-  const metric = parseMetric(head['metric'])
-  const entries: IndexEntry[] = []
-  for (let i = 1; i < lines.length - 1; i++) {
-    const line = lines[i] as string
-    entries.push(decodeEntry(JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line), metric))
+  const dim = head['dim']
+  if (dim !== null && (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1))
+    throw new Error('bad dimension')
+  const count = Number(head['count'])
+  return {
+    metric: parseMetric(head['metric']),
+    dim: dim ?? undefined,
+    generation: Number(head['generation']),
+    count,
   }
-  if (entries.length !== head['count']) throw new Error('the entry count does not match the header')
-  const dim = typeof head['dim'] === 'number' ? head['dim'] : undefined
-  checkDims(entries, dim)
-  const generation = Number(head['generation'])
-  return { header: { metric, dim, generation, count: entries.length }, entries }
 }
 
-function parseLegacy(bytes: Buffer, metric: DistanceMetric) {
-  const doc = JSON.parse(bytes.toString('utf8')) as unknown
+const ID_PREFIX = '{"id":'
+const VECTOR_KEY = ',"vector":"'
+const PAYLOAD_KEY = ',"payload":'
+
+// Entries are read without JSON-parsing the (large) vector text; the parts are still checked.
+function addEntryLine(index: InMemoryIndex, text: string): void {
+  const line = text.endsWith(',') ? text.slice(0, -1) : text
+  if (!line.startsWith(ID_PREFIX) || !line.endsWith('}')) throw new Error('bad entry line')
+  const idEnd = endOfJsonString(line, ID_PREFIX.length)
+  if (!line.startsWith(VECTOR_KEY, idEnd)) throw new Error('bad entry line')
+  const vectorStart = idEnd + VECTOR_KEY.length
+  const vectorEnd = line.indexOf('"', vectorStart)
+  if (vectorEnd === -1 || !line.startsWith(PAYLOAD_KEY, vectorEnd + 1))
+    throw new Error('bad entry line')
+  const id = validateId(JSON.parse(line.slice(ID_PREFIX.length, idEnd)))
+  const payload = validatePayload(JSON.parse(line.slice(vectorEnd + 1 + PAYLOAD_KEY.length, -1)))
+  if (!index.addEncoded(id, line.slice(vectorStart, vectorEnd), payload)) {
+    throw new Error('an entry has a bad vector or a repeated id')
+  }
+}
+
+/** Index just past the JSON string that opens at `start`. */
+function endOfJsonString(text: string, start: number): number {
+  if (text[start] !== '"') throw new Error('bad entry line')
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++
+    else if (text[i] === '"') return i + 1
+  }
+  throw new Error('bad entry line')
+}
+
+function loadLegacy(path: string, metric: DistanceMetric) {
+  const text = readFileSync(path, 'utf8')
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (error) {
+    throw new SnapshotCorruptError(path, 'not JSON', { cause: error })
+  }
   if (!isPlainObject(doc) || !isPlainObject(doc['vectors'])) {
-    throw new Error('not a vecstore snapshot nor a {"vectors", "payloads"} document')
+    throw new SnapshotCorruptError(
+      path,
+      'not a vecstore snapshot nor a {"vectors", "payloads"} document',
+    )
   }
   const payloads = isPlainObject(doc['payloads']) ? doc['payloads'] : {}
-  const entries = Object.entries(doc['vectors']).map(([id, vector]) => ({
-    id: validateId(id),
-    vector: validateVector(vector, undefined, metric),
-    payload: validatePayload(payloads[id] ?? {}),
-  }))
-  checkDims(entries, undefined)
+  const index = new InMemoryIndex(metric, undefined)
+  try {
+    for (const [id, vector] of Object.entries(doc['vectors'])) {
+      index.upsert({
+        id: validateId(id),
+        vector: validateVector(vector, index.dim, metric),
+        payload: validatePayload(payloads[id] ?? {}),
+      })
+    }
+  } catch (error) {
+    throw new SnapshotCorruptError(path, (error as Error).message, { cause: error })
+  }
   return {
-    header: { metric, dim: entries[0]?.vector.length, generation: 0, count: entries.length },
-    entries,
+    header: { metric, dim: index.dim, generation: 0, count: index.size },
+    index,
+    bytes: text.length,
   }
 }
 
-function checkDims(entries: readonly IndexEntry[], dim: number | undefined): void {
-  const expected = dim ?? entries[0]?.vector.length
-  if (entries.some((entry) => entry.vector.length !== expected)) {
-    throw new Error('entries have different dimensions')
+/**
+ * Calls `onLine` for each `\n`-terminated line of a file, read in chunks;
+ * stops when it returns true. Reports whether it stopped and the bytes read.
+ */
+export function forEachLine(
+  path: string,
+  onLine: (line: string, n: number) => boolean,
+): { complete: boolean; size: number; tail: string } {
+  const fd = openSync(path, 'r')
+  const chunk = Buffer.allocUnsafe(8 << 20)
+  let carry = Buffer.alloc(0)
+  let n = 0
+  let size = 0
+  try {
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null)
+      if (read === 0) return { complete: false, size, tail: carry.toString('utf8') }
+      size += read
+      const data =
+        carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read)
+      let start = 0
+      for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
+        if (onLine(data.toString('utf8', start, end), n++))
+          return { complete: true, size, tail: '' }
+        start = end + 1
+      }
+      carry = Buffer.from(data.subarray(start))
+    }
+  } finally {
+    closeSync(fd)
   }
-}
-
-/** Splits on `\n`; the text after the last newline (if any) is returned too. */
-export function splitLines(bytes: Buffer): string[] {
-  const lines: string[] = []
-  let start = 0
-  for (;;) {
-    const end = bytes.indexOf(10, start)
-    if (end === -1) break
-    lines.push(bytes.toString('utf8', start, end))
-    start = end + 1
-  }
-  if (start < bytes.length) lines.push(bytes.toString('utf8', start))
-  return lines
 }

@@ -1,4 +1,12 @@
-import { existsSync, openSync, closeSync, fsyncSync, readFileSync, truncateSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
 import { type FileHandle, open, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
@@ -8,18 +16,17 @@ import {
   SnapshotCorruptError,
 } from '../core/errors.js'
 import type { DistanceMetric } from '../core/metric.js'
-import { InMemoryIndex } from './in-memory-index.js'
+import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import { acquireLock, unlinkQuietly } from './file-lock.js'
 import {
-  type JournalOp,
   JOURNAL_FORMAT,
   decodeOp,
   encodeEntry,
   encodeJournalHeader,
   encodeOp,
   encodeSnapshotHeader,
-  parseSnapshot,
-  splitLines,
+  loadSnapshot,
+  forEachLine,
 } from './snapshot-format.js'
 
 export interface SnapshotJournalOptions {
@@ -33,7 +40,7 @@ export interface SnapshotJournalOptions {
 
 interface PendingWrite {
   readonly line: string
-  readonly op: JournalOp
+  readonly op: IndexOp
   readonly resolve: () => void
   readonly reject: (error: unknown) => void
 }
@@ -70,6 +77,7 @@ export class SnapshotJournal {
       unlinkQuietly(`${this.#journalPath}.tmp`)
       this.index = this.#loadSnapshot()
       this.#replayJournal()
+      this.#checkDimension()
     } catch (error) {
       this.#releaseLock()
       throw error
@@ -77,7 +85,7 @@ export class SnapshotJournal {
   }
 
   /** Journals an operation, then applies it to the index; resolves once it is on disk. */
-  write(op: JournalOp): Promise<void> {
+  write(op: IndexOp): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken)
     return new Promise((resolve, reject) => {
       this.#pending.push({ line: `${encodeOp(op)}\n`, op, resolve, reject })
@@ -93,44 +101,54 @@ export class SnapshotJournal {
   }
 
   #loadSnapshot(): InMemoryIndex {
-    const { metric: requested, dim } = this.#options
-    if (!existsSync(this.#path)) return new InMemoryIndex(requested ?? 'cosine', dim)
-    const bytes = readFileSync(this.#path)
-    const { header, entries } = parseSnapshot(this.#path, bytes, requested ?? 'cosine')
+    const { metric: requested } = this.#options
+    if (!existsSync(this.#path)) {
+      // Record the metric on disk from the start, so a reopen with another metric is refused.
+      writeAtomicallySync(
+        this.#path,
+        `${encodeSnapshotHeader({ metric: requested ?? 'cosine', dim: undefined, generation: 0, count: 0 })}\n]}\n`,
+      )
+    }
+    const { header, index, bytes } = loadSnapshot(this.#path, requested ?? 'cosine')
     if (requested !== undefined && requested !== header.metric) {
       throw new MetricMismatchError(requested, header.metric)
     }
-    if (dim !== undefined && header.dim !== undefined && dim !== header.dim) {
-      throw new DimensionMismatchError(dim, header.dim)
-    }
-    const index = new InMemoryIndex(header.metric, header.dim ?? dim)
-    for (const entry of entries) index.upsert(entry)
     this.#generation = header.generation
-    this.#snapshotBytes = bytes.length
+    this.#snapshotBytes = bytes
     return index
+  }
+
+  #checkDimension(): void {
+    const { dim } = this.#options
+    if (dim === undefined) return
+    if (this.index.dim !== undefined && this.index.dim !== dim)
+      throw new DimensionMismatchError(dim, this.index.dim)
+    this.index.fixDimension(dim)
   }
 
   #replayJournal(): void {
     if (!existsSync(this.#journalPath)) return
-    const bytes = readFileSync(this.#journalPath)
-    const lines = splitLines(bytes)
-    const header = tryParse(lines[0])
-    if (header?.['format'] !== JOURNAL_FORMAT || header['generation'] !== this.#generation) {
-      return // left by a compaction that finished its snapshot: everything in it is in the snapshot
-    }
-    let validBytes = Buffer.byteLength(`${lines[0]}\n`)
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string
-      // Only the last line may be incomplete: a crash mid-append, never acknowledged.
-      if (validBytes + Buffer.byteLength(line) >= bytes.length) break
-      try {
-        this.index.apply(decodeOp(JSON.parse(line), this.index.metric))
-      } catch (error) {
-        throw new SnapshotCorruptError(this.#journalPath, `bad line ${i + 1}`, { cause: error })
+    let validBytes = 0
+    let stale = false
+    const { tail } = forEachLine(this.#journalPath, (line, n) => {
+      if (n === 0) {
+        const header = tryParse(line)
+        // A journal of another generation was left by a compaction that finished its snapshot.
+        stale = header?.['format'] !== JOURNAL_FORMAT || header['generation'] !== this.#generation
+        if (stale) return true
+      } else {
+        try {
+          this.index.apply(decodeOp(JSON.parse(line), this.index.metric))
+        } catch (error) {
+          throw new SnapshotCorruptError(this.#journalPath, `bad line ${n + 1}`, { cause: error })
+        }
       }
       validBytes += Buffer.byteLength(line) + 1
-    }
-    if (validBytes < bytes.length) truncateSync(this.#journalPath, validBytes)
+      return false
+    })
+    if (stale) return
+    // A torn last line is a crash mid-append: never acknowledged, cut off before appending again.
+    if (tail.length > 0) truncateSync(this.#journalPath, validBytes)
     this.#journalBytes = validBytes
   }
 
@@ -205,8 +223,8 @@ export class SnapshotJournal {
     const { index } = this
     yield `${encodeSnapshotHeader({ metric: index.metric, dim: index.dim, generation, count: index.size })}\n`
     let first = true
-    for (const entry of index.entries()) {
-      yield `${first ? '' : ',\n'}${encodeEntry(entry)}`
+    for (const entry of index.encodedEntries()) {
+      yield `${first ? '' : ',\n'}${encodeEntry(entry.id, entry.vectorBase64, entry.payload)}`
       first = false
     }
     yield `${first ? '' : '\n'}]}\n`
@@ -235,6 +253,19 @@ export class SnapshotJournal {
     if (this.#options.fsync) syncDirectory(dirname(path))
     return size
   }
+}
+
+function writeAtomicallySync(path: string, text: string): void {
+  const temp = `${path}.tmp`
+  const fd = openSync(temp, 'w')
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, path)
+  syncDirectory(dirname(path))
 }
 
 function syncDirectory(dir: string): void {

@@ -48,6 +48,29 @@ export class VectorSlab {
     return this.#size++
   }
 
+  /**
+   * Appends a row given as base64 of little-endian float32 bytes, decoded
+   * straight into place (snapshots load without an intermediate copy).
+   * Returns the slot, or -1 when the text is not exactly one row.
+   */
+  pushBase64(text: string): number {
+    if (text.length !== Math.ceil((this.dim * 4) / 3) * 4) return -1
+    if (this.#size === this.#capacity) this.#grow(this.#capacity * 2)
+    const bytes = Buffer.from(this.#memory.buffer, this.#rowStart(this.#size) * 4, this.dim * 4)
+    if (bytes.write(text, 'base64') !== this.dim * 4) return -1
+    return this.#size++
+  }
+
+  /** Makes room for `capacity` rows at once. */
+  reserve(capacity: number): void {
+    if (capacity > this.#capacity) this.#grow(capacity)
+  }
+
+  /** Drops the last row. */
+  pop(): void {
+    this.#size--
+  }
+
   set(slot: number, vector: Float32Array): void {
     this.#view().set(vector, this.#rowStart(slot))
   }
@@ -66,10 +89,17 @@ export class VectorSlab {
     this.#size = 0
   }
 
-  /** A copy of one row. */
-  row(slot: number): Float32Array {
+  /** A view of one row, valid until the slab next changes. */
+  view(slot: number): Float32Array {
     const start = this.#rowStart(slot)
-    return this.#view().slice(start, start + this.dim)
+    return this.#view().subarray(start, start + this.dim)
+  }
+
+  /** One row as base64 of its little-endian float32 bytes. */
+  rowBase64(slot: number): string {
+    return Buffer.from(this.#memory.buffer, this.#rowStart(slot) * 4, this.dim * 4).toString(
+      'base64',
+    )
   }
 
   /**
