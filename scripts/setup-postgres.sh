@@ -105,7 +105,8 @@ else
   port_busy "$PORT" && die "no free port found near ${PGPORT_VECSTORE:-54329}"
   log "starting cluster on 127.0.0.1:$PORT (log: $LOG)"
   touch "$LOG" && chown postgres: "$LOG"
-  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" >/dev/null ||
+  # 3>&-: the server must not inherit the URL channel, or `URL=$(setup-postgres.sh)` never returns.
+  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" >/dev/null 3>&- ||
     { tail -n 20 "$LOG"; die "pg_ctl start failed (see $LOG)"; }
 fi
 

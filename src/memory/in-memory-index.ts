@@ -40,6 +40,7 @@ export class InMemoryIndex {
   readonly #payloads: Payload[] = []
   readonly #norms: number[] = []
   readonly #slotOf = new Map<string, number>()
+  #sortedIds: string[] | undefined
 
   constructor(metric: DistanceMetric, dim: number | undefined) {
     this.metric = metric
@@ -79,6 +80,7 @@ export class InMemoryIndex {
     const norm = this.metric === 'cosine' ? vectorNorm(entry.vector) : 0
     const slot = this.#slotOf.get(entry.id)
     if (slot === undefined) {
+      this.#sortedIds = undefined
       this.#slotOf.set(entry.id, slab.push(entry.vector))
       this.#ids.push(entry.id)
       this.#payloads.push(entry.payload)
@@ -107,6 +109,7 @@ export class InMemoryIndex {
       throw error
     }
     this.#slotOf.set(id, slot)
+    this.#sortedIds = undefined
     this.#ids.push(id)
     this.#payloads.push(payload)
     this.#norms.push(this.metric === 'cosine' ? vectorNorm(slab.view(slot)) : 0)
@@ -122,6 +125,7 @@ export class InMemoryIndex {
     const slot = this.#slotOf.get(id)
     if (slot === undefined) return false
     this.#slotOf.delete(id)
+    this.#sortedIds = undefined
     const last = this.#ids.length - 1
     ;(this.#slab as VectorSlab).removeBySwap(slot)
     if (slot !== last) {
@@ -143,6 +147,7 @@ export class InMemoryIndex {
     this.#payloads.length = 0
     this.#norms.length = 0
     this.#slotOf.clear()
+    this.#sortedIds = undefined
   }
 
   /** Ids of the entries matching a filter. */
@@ -160,15 +165,20 @@ export class InMemoryIndex {
 
   /** Entries matching a filter in id order, after `after`, at most `limit`. */
   list(filter: FilterNode, limit: number, after: string | undefined): ListedEntry[] {
-    const all = !isEmptyFilter(filter)
-    const slots: number[] = []
-    for (let slot = 0; slot < this.#ids.length; slot++) {
-      if (after !== undefined && compareIds(this.#ids[slot] as string, after) <= 0) continue
-      if (all && !matchesFilter(filter, this.#payloads[slot] as Payload)) continue
-      slots.push(slot)
+    const sorted = this.#idsInOrder()
+    const filtered = !isEmptyFilter(filter)
+    const out: ListedEntry[] = []
+    for (let i = after === undefined ? 0 : firstAfter(sorted, after); i < sorted.length && out.length < limit; i++) {
+      const slot = this.#slotOf.get(sorted[i] as string) as number
+      if (!filtered || matchesFilter(filter, this.#payloads[slot] as Payload)) out.push(this.#listed(slot))
     }
-    slots.sort((a, b) => compareIds(this.#ids[a] as string, this.#ids[b] as string))
-    return slots.slice(0, limit).map((slot) => this.#listed(slot))
+    return out
+  }
+
+  // Sorted once and kept until an id is added or removed, so paging costs a binary search per page.
+  #idsInOrder(): string[] {
+    this.#sortedIds ??= [...this.#ids].sort(compareIds)
+    return this.#sortedIds
   }
 
   /** Exact top-k search. `query` is validated (dimension, finite, non-zero under COSINE). */
@@ -218,6 +228,18 @@ export class InMemoryIndex {
     this.#slab ??= new VectorSlab(dim)
     return this.#slab
   }
+}
+
+/** Index of the first id sorting after `after`. */
+function firstAfter(sorted: readonly string[], after: string): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >> 1
+    if (compareIds(sorted[mid] as string, after) <= 0) low = mid + 1
+    else high = mid
+  }
+  return low
 }
 
 function vectorNorm(vector: Float32Array): number {
