@@ -168,9 +168,14 @@ export class InMemoryIndex {
     const sorted = this.#idsInOrder()
     const filtered = !isEmptyFilter(filter)
     const out: ListedEntry[] = []
-    for (let i = after === undefined ? 0 : firstAfter(sorted, after); i < sorted.length && out.length < limit; i++) {
+    for (
+      let i = after === undefined ? 0 : firstAfter(sorted, after);
+      i < sorted.length && out.length < limit;
+      i++
+    ) {
       const slot = this.#slotOf.get(sorted[i] as string) as number
-      if (!filtered || matchesFilter(filter, this.#payloads[slot] as Payload)) out.push(this.#listed(slot))
+      if (!filtered || matchesFilter(filter, this.#payloads[slot] as Payload))
+        out.push(this.#listed(slot))
     }
     return out
   }
