@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { InMemoryVectorBackend } from '../../src/index.js'
+import { InMemoryVectorBackend, type Payload } from '../../src/index.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
 const TRIALS = Number(process.env['CRASH_TRIALS'] ?? 200)
@@ -51,6 +51,15 @@ function kill(child: ChildProcess): Promise<void> {
   })
 }
 
+async function everything(backend: InMemoryVectorBackend) {
+  const all = new Map<string, Payload>()
+  for (let page = await backend.listWhere({}, 10_000); page.length > 0;) {
+    for (const entry of page) all.set(entry.id, entry.payload)
+    page = await backend.listWhere({}, 10_000, { after: page[page.length - 1]?.id as string })
+  }
+  return all
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('InMemoryVectorBackend crash safety', () => {
@@ -61,7 +70,7 @@ describe('InMemoryVectorBackend crash safety', () => {
       await crashRun(path, trial, acked)
       // Never unreadable: opening must succeed, and every acknowledged write must be there.
       const backend = new InMemoryVectorBackend({ snapshotPath: path })
-      const stored = new Map((await backend.listWhere({}, 10_000)).map((e) => [e.id, e.payload]))
+      const stored = await everything(backend)
       for (const [id, [ackTrial, seq]] of acked.latest) {
         const payload = stored.get(id)
         expect(payload, `${id} lost after trial ${trial}`).toBeDefined()
