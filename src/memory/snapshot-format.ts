@@ -218,32 +218,40 @@ function loadLegacy(path: string, metric: DistanceMetric) {
 }
 
 /**
- * Calls `onLine` for each `\n`-terminated line of a file, read in chunks;
- * stops when it returns true. Reports whether it stopped and the bytes read.
+ * Calls `onLine` for each `\n`-terminated line of a file, read in chunks into
+ * one reused buffer; stops when it returns true. Reports whether it stopped,
+ * the bytes read and any text after the last newline.
  */
 export function forEachLine(
   path: string,
   onLine: (line: string, n: number) => boolean,
 ): { complete: boolean; size: number; tail: string } {
   const fd = openSync(path, 'r')
-  const chunk = Buffer.allocUnsafe(8 << 20)
-  let carry = Buffer.alloc(0)
+  let buffer = Buffer.allocUnsafe(8 << 20)
+  let filled = 0 // bytes of an unfinished line kept at the start of the buffer
   let n = 0
   let size = 0
   try {
     for (;;) {
-      const read = readSync(fd, chunk, 0, chunk.length, null)
-      if (read === 0) return { complete: false, size, tail: carry.toString('utf8') }
+      // A line longer than the free space: grow, keeping the partial line.
+      if (filled === buffer.length)
+        buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)])
+      const read = readSync(fd, buffer, filled, buffer.length - filled, null)
+      if (read === 0) return { complete: false, size, tail: buffer.toString('utf8', 0, filled) }
       size += read
-      const data =
-        carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read)
+      const end = filled + read
       let start = 0
-      for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
-        if (onLine(data.toString('utf8', start, end), n++))
+      for (
+        let newline = buffer.indexOf(10, filled);
+        newline !== -1 && newline < end;
+        newline = buffer.indexOf(10, start)
+      ) {
+        if (onLine(buffer.toString('utf8', start, newline), n++))
           return { complete: true, size, tail: '' }
-        start = end + 1
+        start = newline + 1
       }
-      carry = Buffer.from(data.subarray(start))
+      buffer.copy(buffer, 0, start, end)
+      filled = end - start
     }
   } finally {
     closeSync(fd)

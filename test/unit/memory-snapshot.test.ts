@@ -8,6 +8,7 @@ import {
   SnapshotCorruptError,
   SnapshotLockedError,
 } from '../../src/index.js'
+import { forEachLine } from '../../src/memory/snapshot-format.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
 let temp: ReturnType<typeof makeTempDir>
@@ -193,5 +194,20 @@ try { new InMemoryVectorBackend({ snapshotPath: ${JSON.stringify(path)} }); cons
     const reopened = new InMemoryVectorBackend({ snapshotPath: path, metric: 'l2' })
     expect(await reopened.count({})).toBe(3)
     await reopened.close()
+  })
+})
+
+describe('forEachLine', () => {
+  it('reads lines across chunk boundaries and lines longer than a chunk', () => {
+    const lines = ['short', 'x'.repeat(9 << 20), 'é'.repeat(3 << 20), '', 'after']
+    for (let i = 0; i < 2000; i++) lines.push(`line ${i} ${'y'.repeat(i * 7)}`)
+    writeFileSync(path, `${lines.join('\n')}\nno newline at the end`)
+    const seen: string[] = []
+    const result = forEachLine(path, (line) => {
+      seen.push(line)
+      return false
+    })
+    expect(seen).toEqual(lines)
+    expect(result.tail).toBe('no newline at the end')
   })
 })
