@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { InMemoryVectorBackend, type Payload } from '../../src/index.js'
+import { existsSync } from 'node:fs'
+import { InMemoryVectorBackend, type Payload, SnapshotLockedError } from '../../src/index.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
-const TRIALS = Number(process.env['CRASH_TRIALS'] ?? 200)
+const TRIALS = Number(process.env['CRASH_TRIALS'] ?? 500)
 const writer = new URL('./memory-crash/writer.mjs', import.meta.url).pathname
 const temp = makeTempDir()
 afterAll(temp.cleanup)
@@ -13,6 +14,7 @@ interface Acked {
   latest: Map<string, [number, number]>
   batches: string[][]
   count: number
+  duringCompaction: number
 }
 
 /** Runs the writer, SIGKILLs it after a random delay, and returns what it acknowledged. */
@@ -32,7 +34,11 @@ async function crashRun(path: string, trial: number, acked: Acked): Promise<void
   })
   await ready
   await sleep(Math.random() * 120)
+  // While the writer runs, nobody else may open the snapshot.
+  expect(() => new InMemoryVectorBackend({ snapshotPath: path })).toThrow(SnapshotLockedError)
   await kill(child)
+  // A temp file left behind means the kill landed inside a compaction.
+  if (existsSync(`${path}.tmp`) || existsSync(`${path}.journal.tmp`)) acked.duringCompaction++
 }
 
 function record(line: string, acked: Acked, onReady: () => void): void {
@@ -65,7 +71,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 describe('InMemoryVectorBackend crash safety', () => {
   it(`loses no acknowledged write over ${TRIALS} SIGKILLs at random instants`, async () => {
     const path = `${temp.dir}/crash.json`
-    const acked: Acked = { latest: new Map(), batches: [], count: 0 }
+    const acked: Acked = { latest: new Map(), batches: [], count: 0, duringCompaction: 0 }
     for (let trial = 0; trial < TRIALS; trial++) {
       await crashRun(path, trial, acked)
       // Never unreadable: opening must succeed, and every acknowledged write must be there.
@@ -92,7 +98,7 @@ describe('InMemoryVectorBackend crash safety', () => {
       await backend.close()
     }
     console.log(
-      `crash test: ${TRIALS} SIGKILLs, ${acked.count} acknowledged writes checked, none lost`,
+      `crash test: ${TRIALS} SIGKILLs (${acked.duringCompaction} inside a compaction), ${acked.count} acknowledged writes checked, none lost`,
     )
     expect(acked.count).toBeGreaterThan(TRIALS)
   }, 600_000)
