@@ -31,8 +31,7 @@ export type Filter = {
 } & { [key: string]: FilterScalar | FieldOperators | readonly Filter[] | undefined }
 
 /** Comparison operators, as the normalized filter names them. */
-export const COMPARISON_OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const
-export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number]
+export type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'
 
 /** A filter parsed, validated and normalized: what backends compile. */
 export type FilterNode =
@@ -95,6 +94,9 @@ function parseCombinator(name: '$and' | '$or', operands: unknown, depth: number)
     throw new InvalidFilterError(`${name} expects a non-empty array of filters`)
   }
   const children = operands.map((operand) => parseLevel(operand, depth + 1))
+  // An empty operand would make `$and: [{}]` match everything and slip past deleteWhere's guard.
+  if (children.some(isEmptyFilter))
+    throw new InvalidFilterError(`${name} operands must not be empty filters`)
   return { kind: name === '$and' ? 'and' : 'or', children }
 }
 

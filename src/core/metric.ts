@@ -34,11 +34,6 @@ export function parseMetric(metric: unknown): DistanceMetric {
   )
 }
 
-/** Score from a dot product and the two norms (COSINE) or the raw dot product (IP). */
-export function scoreFromDot(metric: 'cosine' | 'ip', dot: number, normA = 1, normB = 1): number {
-  return metric === 'ip' ? dot : dot / (normA * normB)
-}
-
 /** Score from a euclidean distance (L2). */
 export function scoreFromL2Distance(distance: number): number {
   return 1 / (1 + distance)
@@ -64,5 +59,5 @@ export function referenceScore(
   }
   if (metric === 'l2') return scoreFromL2Distance(Math.sqrt(sq))
   if (metric === 'ip') return dot
-  return scoreFromDot('cosine', dot, Math.sqrt(na), Math.sqrt(nb))
+  return dot / Math.sqrt(na * nb)
 }

@@ -63,10 +63,11 @@ export function validateVector(
 
 /**
  * Checks float32 values in place: finite (a double beyond float32 range has
- * become Infinity) and, under COSINE, not all zero.
+ * become Infinity), a squared length that float32 can hold (every engine
+ * scores in float32), and under COSINE not zero nor so small it underflows.
  */
 export function checkFloats(vector: Float32Array, metric: DistanceMetric): void {
-  let nonZero = false
+  let squaredNorm = 0
   for (let i = 0; i < vector.length; i++) {
     const x = vector[i] as number
     if (!Number.isFinite(x)) {
@@ -74,14 +75,24 @@ export function checkFloats(vector: Float32Array, metric: DistanceMetric): void 
         `expected finite float32 numbers, found an invalid value at index ${i}`,
       )
     }
-    if (x !== 0) nonZero = true
+    squaredNorm += x * x
   }
-  if (metric === 'cosine' && !nonZero) {
+  if (squaredNorm > FLOAT32_MAX) {
     throw new InvalidVectorError(
-      'the zero vector has no cosine similarity: expected a non-zero vector',
+      'expected a vector whose squared length fits in float32 (at most 3.4e38)',
+    )
+  }
+  if (metric === 'cosine' && squaredNorm < FLOAT32_MIN_NORMAL) {
+    throw new InvalidVectorError(
+      squaredNorm === 0
+        ? 'the zero vector has no cosine similarity: expected a non-zero vector'
+        : 'expected a vector whose squared length is at least 1.2e-38 (smaller ones underflow in float32)',
     )
   }
 }
+
+const FLOAT32_MAX = 3.4028234663852886e38
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38
 
 /** Checks a payload is a plain JSON object that every backend stores unchanged. */
 export function validatePayload(payload: unknown): Payload {

@@ -1,35 +1,59 @@
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { SnapshotLockedError } from '../core/errors.js'
+
+// Snapshots this process holds: a second open in the same process is refused too.
+const heldHere = new Set<string>()
 
 /**
  * Takes `<path>.lock` for this process, so a second writer gets a clear error
- * instead of interleaving its journal with ours. A lock left by a process that
- * no longer runs (after a crash) is taken over.
+ * instead of interleaving its journal with ours. The lock file appears with
+ * the pid already in it (written to a temp file, then hard-linked into
+ * place). A lock whose process no longer runs (after a crash) is taken over;
+ * so is one with our own pid that this process does not hold (a restarted
+ * container reuses pids).
  */
 export function acquireLock(snapshotPath: string): () => void {
-  const lockPath = `${snapshotPath}.lock`
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx')
-      writeSync(fd, String(process.pid))
-      closeSync(fd)
-      return () => unlinkSync(lockPath)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  const lockPath = `${resolve(snapshotPath)}.lock`
+  if (heldHere.has(lockPath)) throw new SnapshotLockedError(snapshotPath, process.pid)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (tryCreate(lockPath)) {
+      heldHere.add(lockPath)
+      return () => {
+        heldHere.delete(lockPath)
+        unlinkQuietly(lockPath)
+      }
     }
-    const holder = Number.parseInt(readText(lockPath), 10)
-    if (Number.isInteger(holder) && isAlive(holder))
+    const holder = readPid(lockPath)
+    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
       throw new SnapshotLockedError(snapshotPath, holder)
-    unlinkQuietly(lockPath)
+    }
+    // Stale: remove it only if it still names the same holder (another process may have just taken over).
+    if (readPid(lockPath) === holder) unlinkQuietly(lockPath)
   }
-  throw new SnapshotLockedError(snapshotPath, Number.parseInt(readText(lockPath), 10))
+  throw new SnapshotLockedError(snapshotPath, readPid(lockPath) ?? 0)
 }
 
-function readText(path: string): string {
+function tryCreate(lockPath: string): boolean {
+  const temp = `${lockPath}.${process.pid}.tmp`
+  writeFileSync(temp, String(process.pid))
   try {
-    return readFileSync(path, 'utf8')
+    linkSync(temp, lockPath)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    unlinkQuietly(temp)
+  }
+}
+
+function readPid(lockPath: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10)
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
   } catch {
-    return ''
+    return undefined
   }
 }
 

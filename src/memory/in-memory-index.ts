@@ -62,6 +62,8 @@ export class InMemoryIndex {
 
   apply(op: IndexOp): void {
     if (op.op === 'upsert') {
+      // Grow once up front: running out of room then leaves the index unchanged.
+      if (op.entries.length > 1) this.#reserveFor(op.entries)
       for (const entry of op.entries) this.upsert(entry)
     } else if (op.op === 'delete') {
       for (const id of op.ids) this.delete(id)
@@ -114,6 +116,11 @@ export class InMemoryIndex {
     this.#payloads.push(payload)
     this.#norms.push(this.metric === 'cosine' ? vectorNorm(slab.view(slot)) : 0)
     return true
+  }
+
+  #reserveFor(entries: readonly IndexEntry[]): void {
+    const dim = this.#dim ?? entries[0]?.vector.length
+    if (dim !== undefined) this.#slabFor(dim).reserve(this.size + entries.length)
   }
 
   /** Makes room for `count` entries at once. */
@@ -199,7 +206,8 @@ export class InMemoryIndex {
       // Rank by a key that orders like the score; the score itself is computed for the winners only.
       const value = raw[slot] as number
       const key = l2 ? -value : cosine ? value / (norms[slot] as number) : value
-      if (!best.admits(key, slot)) continue
+      // Valid vectors give finite keys; a NaN must never rank.
+      if (Number.isNaN(key) || !best.admits(key, slot)) continue
       if (filtered && !matchesFilter(filter, this.#payloads[slot] as Payload)) continue
       best.push(key, slot)
     }

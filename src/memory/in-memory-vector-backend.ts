@@ -18,9 +18,8 @@ import {
   validateRecords,
   validateVector,
 } from '../core/validate.js'
-import { type IndexEntry, InMemoryIndex } from './in-memory-index.js'
+import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-config.js'
-import type { IndexOp } from './in-memory-index.js'
 import { SnapshotJournal } from './snapshot-journal.js'
 
 const DEFAULT_COMPACTION_THRESHOLD = 16 * 1024 * 1024

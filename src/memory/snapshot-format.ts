@@ -204,7 +204,7 @@ function loadLegacy(path: string, metric: DistanceMetric) {
       index.upsert({
         id: validateId(id),
         vector: validateVector(vector, index.dim, metric),
-        payload: validatePayload(payloads[id] ?? {}),
+        payload: validatePayload(Object.hasOwn(payloads, id) ? payloads[id] : {}),
       })
     }
   } catch (error) {

@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  renameSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, truncateSync } from 'node:fs'
 import { type FileHandle, open, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
@@ -14,10 +6,12 @@ import {
   DimensionMismatchError,
   MetricMismatchError,
   SnapshotCorruptError,
+  VectorStoreError,
 } from '../core/errors.js'
 import type { DistanceMetric } from '../core/metric.js'
-import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
+import { syncDirectory, writeAtomicallySync, writeFully, writeTemp } from './durable-file.js'
 import { acquireLock, unlinkQuietly } from './file-lock.js'
+import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import {
   JOURNAL_FORMAT,
   decodeOp,
@@ -25,8 +19,8 @@ import {
   encodeJournalHeader,
   encodeOp,
   encodeSnapshotHeader,
-  loadSnapshot,
   forEachLine,
+  loadSnapshot,
 } from './snapshot-format.js'
 
 export interface SnapshotJournalOptions {
@@ -50,7 +44,7 @@ interface PendingWrite {
  * journal. A write resolves only after its journal line is written (and
  * fsynced); concurrent writes share one write and one fsync. When the journal
  * outgrows the snapshot, a new snapshot is written to a temp file, fsynced
- * and renamed over the old one, then the journal is reset.
+ * and renamed over the old one, then the journal restarts.
  */
 export class SnapshotJournal {
   readonly index: InMemoryIndex
@@ -80,7 +74,8 @@ export class SnapshotJournal {
       this.#checkDimension()
     } catch (error) {
       this.#releaseLock()
-      throw error
+      if (error instanceof VectorStoreError) throw error
+      throw new BackendQueryError('open snapshot', (error as Error).message, { cause: error })
     }
   }
 
@@ -104,10 +99,8 @@ export class SnapshotJournal {
     const { metric: requested } = this.#options
     if (!existsSync(this.#path)) {
       // Record the metric on disk from the start, so a reopen with another metric is refused.
-      writeAtomicallySync(
-        this.#path,
-        `${encodeSnapshotHeader({ metric: requested ?? 'cosine', dim: undefined, generation: 0, count: 0 })}\n]}\n`,
-      )
+      const header = { metric: requested ?? 'cosine', dim: undefined, generation: 0, count: 0 }
+      writeAtomicallySync(this.#path, `${encodeSnapshotHeader(header)}\n]}\n`)
     }
     const { header, index, bytes } = loadSnapshot(this.#path, requested ?? 'cosine')
     if (requested !== undefined && requested !== header.metric) {
@@ -121,8 +114,9 @@ export class SnapshotJournal {
   #checkDimension(): void {
     const { dim } = this.#options
     if (dim === undefined) return
-    if (this.index.dim !== undefined && this.index.dim !== dim)
+    if (this.index.dim !== undefined && this.index.dim !== dim) {
       throw new DimensionMismatchError(dim, this.index.dim)
+    }
     this.index.fixDimension(dim)
   }
 
@@ -132,9 +126,7 @@ export class SnapshotJournal {
     let stale = false
     const { tail } = forEachLine(this.#journalPath, (line, n) => {
       if (n === 0) {
-        const header = tryParse(line)
-        // A journal of another generation was left by a compaction that finished its snapshot.
-        stale = header?.['format'] !== JOURNAL_FORMAT || header['generation'] !== this.#generation
+        stale = this.#isStale(line)
         if (stale) return true
       } else {
         try {
@@ -147,35 +139,71 @@ export class SnapshotJournal {
       return false
     })
     if (stale) return
+    if (validBytes === 0) throw new SnapshotCorruptError(this.#journalPath, 'no header line')
     // A torn last line is a crash mid-append: never acknowledged, cut off before appending again.
     if (tail.length > 0) truncateSync(this.#journalPath, validBytes)
     this.#journalBytes = validBytes
   }
 
-  async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#pending
-      this.#pending = []
-      try {
-        await this.#append(batch.map((write) => write.line).join(''))
-      } catch (error) {
-        for (const write of batch) write.reject(error)
-        continue
-      }
-      for (const write of batch) {
-        this.index.apply(write.op)
-        write.resolve()
-      }
-      await this.#compactIfDue()
+  // A journal of an older generation was left by a compaction that finished its snapshot:
+  // everything in it is in the snapshot. Anything else that does not match is damage.
+  #isStale(headerLine: string): boolean {
+    let header: Record<string, unknown> | undefined
+    try {
+      header = JSON.parse(headerLine) as Record<string, unknown>
+    } catch {
+      header = undefined
     }
-    this.#flushing = undefined
+    const generation = header?.['generation']
+    if (
+      header?.['format'] !== JOURNAL_FORMAT ||
+      typeof generation !== 'number' ||
+      generation > this.#generation
+    ) {
+      throw new SnapshotCorruptError(this.#journalPath, 'bad header line')
+    }
+    return generation < this.#generation
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending
+        this.#pending = []
+        try {
+          await this.#append(batch.map((write) => write.line).join(''))
+        } catch (error) {
+          for (const write of batch) write.reject(error)
+          continue
+        }
+        for (const write of batch) this.#applyAcknowledged(write)
+        await this.#compactIfDue()
+      }
+    } finally {
+      // Cleared in the same tick as the last emptiness check, so no write can slip in unflushed.
+      this.#flushing = undefined
+    }
+  }
+
+  #applyAcknowledged(write: PendingWrite): void {
+    try {
+      this.index.apply(write.op)
+      write.resolve()
+    } catch (error) {
+      // On disk but not in memory: stop taking writes rather than diverge.
+      this.#broken = new BackendQueryError('apply journaled write', (error as Error).message, {
+        cause: error,
+      })
+      write.reject(this.#broken)
+      for (const pending of this.#pending.splice(0)) pending.reject(this.#broken)
+    }
   }
 
   async #append(text: string): Promise<void> {
     const journal = this.#journal ?? (await this.#openJournal())
     const bytes = Buffer.from(text)
     try {
-      await journal.write(bytes)
+      await writeFully(journal, bytes)
       if (this.#options.fsync) await journal.datasync()
       this.#journalBytes += bytes.length
     } catch (error) {
@@ -192,13 +220,14 @@ export class SnapshotJournal {
   }
 
   async #openJournal(): Promise<FileHandle> {
-    if (existsSync(this.#journalPath) && this.#journalBytes > 0) {
-      this.#journal = await open(this.#journalPath, 'a')
-    } else {
-      await this.#writeAtomically(this.#journalPath, [`${encodeJournalHeader(this.#generation)}\n`])
-      this.#journal = await open(this.#journalPath, 'a')
-      this.#journalBytes = Buffer.byteLength(`${encodeJournalHeader(this.#generation)}\n`)
+    if (this.#journalBytes === 0) {
+      const header = `${encodeJournalHeader(this.#generation)}\n`
+      const { temp } = await writeTemp(this.#journalPath, [header], this.#options.fsync)
+      await rename(temp, this.#journalPath)
+      if (this.#options.fsync) syncDirectory(dirname(this.#journalPath))
+      this.#journalBytes = Buffer.byteLength(header)
     }
+    this.#journal = await open(this.#journalPath, 'a')
     return this.#journal
   }
 
@@ -207,80 +236,36 @@ export class SnapshotJournal {
     if (this.#journalBytes <= threshold) return
     try {
       const generation = this.#generation + 1
-      this.#snapshotBytes = await this.#writeAtomically(this.#path, this.#snapshotLines(generation))
-      // The new snapshot holds everything: from here on the old journal is stale.
+      const { temp, size } = await writeTemp(
+        this.#path,
+        this.#snapshotLines(generation),
+        this.#options.fsync,
+      )
+      await rename(temp, this.#path)
+      // From here the new snapshot holds everything and the old journal is stale:
+      // switch before any other call can fail, so no write goes to the stale journal.
+      const old = this.#journal
       this.#generation = generation
-      await this.#journal?.close()
+      this.#snapshotBytes = size
       this.#journal = undefined
       this.#journalBytes = 0
-      await this.#openJournal()
+      await old?.close()
+      if (this.#options.fsync) syncDirectory(dirname(this.#path))
     } catch (error) {
+      // The old snapshot and journal (or the new snapshot) stay valid; the next append retries.
       process.emitWarning(`vecstore: snapshot compaction failed: ${(error as Error).message}`)
     }
   }
 
   *#snapshotLines(generation: number): Generator<string> {
     const { index } = this
-    yield `${encodeSnapshotHeader({ metric: index.metric, dim: index.dim, generation, count: index.size })}\n`
+    const header = { metric: index.metric, dim: index.dim, generation, count: index.size }
+    yield `${encodeSnapshotHeader(header)}\n`
     let first = true
     for (const entry of index.encodedEntries()) {
       yield `${first ? '' : ',\n'}${encodeEntry(entry.id, entry.vectorBase64, entry.payload)}`
       first = false
     }
     yield `${first ? '' : '\n'}]}\n`
-  }
-
-  /** temp file, fsync, rename, fsync the directory: readers see the old file or the new one, never a part. */
-  async #writeAtomically(path: string, lines: Iterable<string>): Promise<number> {
-    const temp = `${path}.tmp`
-    const file = await open(temp, 'w')
-    let size = 0
-    try {
-      let chunk = ''
-      for (const line of lines) {
-        chunk += line
-        if (chunk.length >= 1 << 20) {
-          size += (await file.write(chunk)).bytesWritten
-          chunk = ''
-        }
-      }
-      size += (await file.write(chunk)).bytesWritten
-      if (this.#options.fsync) await file.sync()
-    } finally {
-      await file.close()
-    }
-    await rename(temp, path)
-    if (this.#options.fsync) syncDirectory(dirname(path))
-    return size
-  }
-}
-
-function writeAtomicallySync(path: string, text: string): void {
-  const temp = `${path}.tmp`
-  const fd = openSync(temp, 'w')
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(temp, path)
-  syncDirectory(dirname(path))
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-}
-
-function tryParse(line: string | undefined): Record<string, unknown> | undefined {
-  try {
-    return line === undefined ? undefined : (JSON.parse(line) as Record<string, unknown>)
-  } catch {
-    return undefined
   }
 }

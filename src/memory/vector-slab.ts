@@ -37,13 +37,9 @@ export class VectorSlab {
     this.#floats = new Float32Array(this.#memory.buffer)
   }
 
-  get size(): number {
-    return this.#size
-  }
-
   /** Appends a row and returns its slot. */
   push(vector: Float32Array): number {
-    if (this.#size === this.#capacity) this.#grow(this.#capacity * 2)
+    if (this.#size === this.#capacity) this.#grow(this.#capacity + 1)
     this.set(this.#size, vector)
     return this.#size++
   }
@@ -55,7 +51,7 @@ export class VectorSlab {
    */
   pushBase64(text: string): number {
     if (text.length !== Math.ceil((this.dim * 4) / 3) * 4) return -1
-    if (this.#size === this.#capacity) this.#grow(this.#capacity * 2)
+    if (this.#size === this.#capacity) this.#grow(this.#capacity + 1)
     const bytes = Buffer.from(this.#memory.buffer, this.#rowStart(this.#size) * 4, this.dim * 4)
     if (bytes.write(text, 'base64') !== this.dim * 4) return -1
     return this.#size++
@@ -124,16 +120,29 @@ export class VectorSlab {
     return this.#rowsOffset + capacity * (this.dim + 1) * 4
   }
 
-  #grow(capacity: number): void {
-    const pages = Math.ceil(this.#bytesFor(capacity) / PAGE)
-    const current = this.#memory.buffer.byteLength / PAGE
-    if (pages > MAX_PAGES) {
+  // Grows to at least `needed` rows: doubling while that fits, else exactly what is needed.
+  #grow(needed: number): void {
+    const maxRows = Math.floor((MAX_PAGES * PAGE - this.#rowsOffset) / ((this.dim + 1) * 4))
+    if (needed > maxRows) {
       throw new VectorStoreError(
         'CAPACITY_EXCEEDED',
-        `the in-memory index is full: at most ${MAX_PAGES * PAGE} bytes of ${this.dim}-dimension vectors`,
+        `the in-memory index is full: at most ${maxRows} vectors of ${this.dim} dimensions (4 GiB)`,
       )
     }
-    if (pages > current) this.#memory.grow(pages - current)
+    const capacity = Math.min(Math.max(needed, this.#capacity * 2), maxRows)
+    const pages = Math.ceil(this.#bytesFor(capacity) / PAGE)
+    const current = this.#memory.buffer.byteLength / PAGE
+    try {
+      if (pages > current) this.#memory.grow(pages - current)
+    } catch (error) {
+      throw new VectorStoreError(
+        'CAPACITY_EXCEEDED',
+        `the in-memory index cannot grow to ${capacity} vectors`,
+        {
+          cause: error,
+        },
+      )
+    }
     this.#capacity = capacity
   }
 

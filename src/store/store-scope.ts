@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '../core/errors.js'
 
 const LABEL_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/
+// Leaves at least 128 of an id's 256 characters to the entry id.
+const MAX_PREFIX_LENGTH = 128
 
 /**
  * Labels that confine a {@link VectorStore} call to one tenant, user or
@@ -34,6 +36,11 @@ export class StoreScope {
       }
     }
     this.labels = Object.freeze(Object.fromEntries(entries))
+    if (this.idPrefix().length > MAX_PREFIX_LENGTH) {
+      throw new InvalidArgumentError(
+        `scope labels too long: at most ${MAX_PREFIX_LENGTH} characters once encoded`,
+      )
+    }
   }
 
   /** True when the scope has no label. */

@@ -1,8 +1,13 @@
 import type { Vector, VectorBackend, VectorRecord } from '../core/backend.js'
-import { EmptyFilterError, InvalidArgumentError, InvalidPayloadError } from '../core/errors.js'
+import {
+  EmptyFilterError,
+  InvalidArgumentError,
+  InvalidIdError,
+  InvalidPayloadError,
+} from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
 import type { JsonValue, Payload } from '../core/json.js'
-import { validateId } from '../core/validate.js'
+import { MAX_ID_LENGTH, validateId } from '../core/validate.js'
 import { StoreScope } from './store-scope.js'
 
 /** Payload fields the store owns; metadata may not use them, nor any `scope_` key. */
@@ -54,6 +59,12 @@ export interface StoreQuery {
   readonly metadataFilters?: Filter
 }
 
+/** A page of {@link VectorStore.find}: `next` is an opaque cursor for the following page. */
+export interface StorePage {
+  readonly entries: StoredEntry[]
+  readonly next: string | undefined
+}
+
 /** A search by query embedding. */
 export interface StoreSearch extends StoreQuery {
   readonly vector: Vector
@@ -99,12 +110,16 @@ export class VectorStore {
     }))
   }
 
-  /** Entries of the scope matching the filters, in id order; `after` pages on. */
-  async find(query: StoreQuery & { limit?: number; after?: string }): Promise<StoredEntry[]> {
-    const scope = query.scope ?? StoreScope.GLOBAL
-    const after = query.after === undefined ? undefined : scope.idPrefix() + query.after
-    const listed = await this.backend.listWhere(scopedFilter(query), query.limit ?? 100, { after })
-    return listed.map((entry) => fromPayload(entry.payload))
+  /**
+   * A page of the scope's entries matching the filters. `next` is set when
+   * there may be more: pass it back as `after` for the following page.
+   */
+  async find(query: StoreQuery & { limit?: number; after?: string }): Promise<StorePage> {
+    const limit = query.limit ?? 100
+    const options = query.after === undefined ? {} : { after: query.after }
+    const listed = await this.backend.listWhere(scopedFilter(query), limit, options)
+    const last = listed.length === limit ? listed[listed.length - 1] : undefined
+    return { entries: listed.map((entry) => fromPayload(entry.payload)), next: last?.id }
   }
 
   async count(query: StoreQuery = {}): Promise<number> {
@@ -113,7 +128,7 @@ export class VectorStore {
 
   /** Deletes one entry of the scope. */
   async delete(id: string, scope: StoreScope = StoreScope.GLOBAL): Promise<void> {
-    await this.backend.delete(scope.idPrefix() + validateId(id))
+    await this.backend.delete(backendId(checkScope(scope), id))
   }
 
   /** Deletes the scope's entries matching the filters; an empty scope and filter is refused. */
@@ -144,11 +159,27 @@ export class VectorStore {
   }
 }
 
-// Scope is AND-ed outside the metadata filter, so no filter can widen it.
-function scopedFilter(query: StoreQuery): Filter {
-  const scope = query.scope ?? StoreScope.GLOBAL
+function checkScope(scope: unknown): StoreScope {
   if (!(scope instanceof StoreScope))
     throw new InvalidArgumentError('expected scope to be a StoreScope')
+  return scope
+}
+
+// The scope's prefix keeps ids of different scopes apart; the whole id stays within the id bound.
+function backendId(scope: StoreScope, id: string): string {
+  validateId(id)
+  const full = scope.idPrefix() + id
+  if (full.length > MAX_ID_LENGTH) {
+    throw new InvalidIdError(
+      `expected id of at most ${MAX_ID_LENGTH - scope.idPrefix().length} characters in this scope`,
+    )
+  }
+  return full
+}
+
+// Scope is AND-ed outside the metadata filter, so no filter can widen it.
+function scopedFilter(query: StoreQuery): Filter {
+  const scope = checkScope(query.scope ?? StoreScope.GLOBAL)
   const scopeFilter = scope.toPayloadFilters()
   const metadata = query.metadataFilters
   if (metadata === undefined || Object.keys(metadata).length === 0) return scopeFilter
@@ -157,9 +188,10 @@ function scopedFilter(query: StoreQuery): Filter {
 }
 
 function toRecord(entry: EntryInput): VectorRecord {
-  const scope = entry.scope ?? StoreScope.GLOBAL
-  if (!(scope instanceof StoreScope))
-    throw new InvalidArgumentError('expected scope to be a StoreScope')
+  if (typeof entry !== 'object' || entry === null) {
+    throw new InvalidArgumentError('expected an entry object')
+  }
+  const scope = checkScope(entry.scope ?? StoreScope.GLOBAL)
   const metadata = entry.metadata ?? {}
   for (const key of Object.keys(metadata)) {
     if ((CORE_FIELDS as readonly string[]).includes(key) || key.startsWith('scope_')) {
@@ -175,23 +207,29 @@ function toRecord(entry: EntryInput): VectorRecord {
   const payload: Payload = {
     ...metadata,
     ...scope.toPayloadFilters(),
-    entry_id: validateId(entry.id),
+    entry_id: entry.id,
     content: entry.content,
     document_id: entry.documentId ?? null,
     chunk_index: entry.chunkIndex ?? null,
     embedding_model: entry.embeddingModel ?? null,
     created_at: createdAt.toISOString(),
   }
-  return { id: scope.idPrefix() + entry.id, vector: entry.vector, payload }
+  return { id: backendId(scope, entry.id), vector: entry.vector, payload }
 }
 
 function fromPayload(payload: Payload): StoredEntry {
-  const metadata: Payload = {}
-  const labels: Record<string, string> = {}
-  for (const [key, value] of Object.entries(payload)) {
-    if (key.startsWith('scope_')) labels[key.slice(6)] = String(value)
-    else if (!(CORE_FIELDS as readonly string[]).includes(key)) metadata[key] = value
-  }
+  const fields = Object.entries(payload)
+  // fromEntries, not assignment: a key like "__proto__" stays a plain key.
+  const metadata: Payload = Object.fromEntries(
+    fields.filter(
+      ([key]) => !key.startsWith('scope_') && !(CORE_FIELDS as readonly string[]).includes(key),
+    ),
+  )
+  const labels = Object.fromEntries(
+    fields
+      .filter(([key]) => key.startsWith('scope_'))
+      .map(([key, value]) => [key.slice(6), String(value)]),
+  )
   return {
     id: String(payload['entry_id']),
     content: String(payload['content'] ?? ''),

@@ -39,6 +39,13 @@ export const FILTER_TABLE: readonly [string, Filter, string[]][] = [
     ['e3', 'e4'],
   ],
   ['$or beside a key', { kind: 'a', $or: [{ n: 1 }, { n: 2 }] }, ['e1']],
+  ['$in keeps types apart: 1 is not true', { flag: { $in: [1] } }, ['e4']],
+  ['$in null matches only a present null', { tag: { $in: [null] } }, ['e1']],
+  ['$nin keeps types apart', { flag: { $nin: [true] } }, ['e2', 'e4']],
+  ['$ne keeps types apart', { flag: { $ne: true } }, ['e2', 'e4']],
+  ['range operators skip booleans', { flag: { $gt: 0 } }, ['e4']],
+  ['range operators skip numeric strings', { n: { $gte: 3 } }, ['e3']],
+  ['a dotted key is a literal top-level key', { 'nested.x': 1 }, []],
 ]
 
 export function filterCases(

@@ -50,11 +50,14 @@ export function semanticCases(
         }))
     }
 
-    test('equal scores break by id ascending', () =>
-      withBackend(factory, cosine, async (backend) => {
-        for (const id of ['m', 'b', 'z', 'a']) await backend.upsert(id, [1, 2, 3], {})
-        assert.deepEqual(ids(await backend.search([1, 2, 3], 3, {})), ['a', 'b', 'm'])
-      }))
+    for (const metric of DISTANCE_METRICS) {
+      test(`${metric}: equal scores break by id ascending`, () =>
+        withBackend(factory, { metric }, async (backend) => {
+          for (const id of ['m', 'b', 'z', 'a']) await backend.upsert(id, [1, 2, 3], {})
+          await backend.upsert('far', [-3, 5, -1], {})
+          assert.deepEqual(ids(await backend.search([1, 2, 3], 3, {})), ['a', 'b', 'm'])
+        }))
+    }
 
     test('topK bounds the hits; a larger topK returns every entry', () =>
       withBackend(factory, cosine, async (backend) => {
@@ -100,8 +103,13 @@ export function semanticCases(
         const [hit] = await backend.search([1, 2, 3], 1, {})
         assert.deepEqual(hit?.payload, ROUND_TRIP_PAYLOAD)
         ;(hit?.payload as Payload)['text'] = 'changed'
+        ;(hit?.payload as { nested: { deeper: { deepest: string[] } } }).nested.deeper.deepest.push(
+          'changed',
+        )
         const [listed] = await backend.listWhere({}, 1)
         assert.deepEqual(listed?.payload, ROUND_TRIP_PAYLOAD)
+        ;(listed?.payload as { list: unknown[] }).list.pop()
+        assert.deepEqual((await backend.search([1, 2, 3], 1, {}))[0]?.payload, ROUND_TRIP_PAYLOAD)
       }))
 
     test('upsertMany writes and replaces many entries', () =>
@@ -220,6 +228,13 @@ export function semanticCases(
         ['listWhere', () => backend.listWhere({}, 1)],
         ['count', () => backend.count({})],
       ]
+      const { upsertMany, clearAll } = backend
+      if (upsertMany)
+        calls.push([
+          'upsertMany',
+          () => upsertMany.call(backend, [{ id: 'b', vector: [1, 0, 0], payload: {} }]),
+        ])
+      if (clearAll) calls.push(['clearAll', () => clearAll.call(backend)])
       for (const [name, call] of calls) await rejectsWith(call, NotInitializedError, name)
     })
   })

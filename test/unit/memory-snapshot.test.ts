@@ -136,6 +136,28 @@ describe('InMemoryVectorBackend snapshots', () => {
     expect(readFileSync(`${path}.journal`, 'utf8')).toBe(damaged)
   })
 
+  it('refuses a damaged journal header instead of dropping the journal', async () => {
+    const backend = new InMemoryVectorBackend({ snapshotPath: path })
+    await fill(backend, 3)
+    await backend.close()
+    const journal = readFileSync(`${path}.journal`, 'utf8')
+    const damaged = journal.replace('"generation":0', '"generation":7')
+    writeFileSync(`${path}.journal`, damaged)
+    expect(() => new InMemoryVectorBackend({ snapshotPath: path })).toThrow(SnapshotCorruptError)
+    writeFileSync(
+      `${path}.journal`,
+      journal.replace('vecstore-memory-journal', 'vecstore-memory-jurnal'),
+    )
+    expect(() => new InMemoryVectorBackend({ snapshotPath: path })).toThrow(SnapshotCorruptError)
+  })
+
+  it('takes over a lock with its own pid that this process does not hold (a restarted container)', async () => {
+    writeFileSync(`${path}.lock`, String(process.pid))
+    const backend = new InMemoryVectorBackend({ snapshotPath: path })
+    expect(() => new InMemoryVectorBackend({ snapshotPath: path })).toThrow(SnapshotLockedError)
+    await backend.close()
+  })
+
   it('keeps the recorded metric: adopts it when none is asked, refuses another', async () => {
     const backend = new InMemoryVectorBackend({ snapshotPath: path, metric: 'l2' })
     await backend.upsert('a', [1, 2, 3], {})

@@ -67,7 +67,7 @@ describe('VectorStore', () => {
     await store.upsert({ id: 'x', content: 'global', vector: [1, 0] })
     expect(await store.count()).toBe(3)
     await store.delete('x', acme)
-    expect((await store.find({ scope: globex })).map((e) => e.content)).toEqual(['globex'])
+    expect((await store.find({ scope: globex })).entries.map((e) => e.content)).toEqual(['globex'])
     expect(await store.count({ scope: acme })).toBe(0)
   })
 
@@ -126,13 +126,38 @@ describe('VectorStore', () => {
     expect(await store.count()).toBe(0)
   })
 
-  it('finds pages through a scope in id order', async () => {
+  it('find pages through a scope and its sub-scopes with an opaque cursor', async () => {
     const store = makeStore()
+    const sub = new StoreScope({ tenant: 'acme', user: 'u1' })
     for (const id of ['c', 'a', 'b'])
       await store.upsert({ id, content: id, vector: [1, 0], scope: acme })
+    await store.upsert({ id: 'd', content: 'd', vector: [1, 0], scope: sub })
     await store.upsert({ id: 'a0', content: 'other', vector: [1, 0], scope: globex })
-    expect((await store.find({ scope: acme, limit: 2 })).map((e) => e.id)).toEqual(['a', 'b'])
-    expect((await store.find({ scope: acme, after: 'b' })).map((e) => e.id)).toEqual(['c'])
+    const seen: string[] = []
+    let after: string | undefined
+    do {
+      const page = await store.find({
+        scope: acme,
+        limit: 1,
+        ...(after === undefined ? {} : { after }),
+      })
+      seen.push(...page.entries.map((e) => e.id))
+      after = page.next
+    } while (after !== undefined)
+    expect(seen.sort()).toEqual(['a', 'b', 'c', 'd'])
+  })
+
+  it('keeps "__proto__" metadata and refuses ids too long for their scope', async () => {
+    const store = makeStore()
+    const metadata = JSON.parse('{"__proto__": {"x": 1}}') as Record<string, never>
+    await store.upsert({ id: 'p', content: 'p', vector: [1, 0], scope: acme, metadata })
+    const [entry] = (await store.find({ scope: acme })).entries
+    expect(Object.hasOwn(entry?.metadata ?? {}, '__proto__')).toBe(true)
+    await expect(
+      store.upsert({ id: 'x'.repeat(250), content: 'x', vector: [1, 0], scope: acme }),
+    ).rejects.toThrow(/in this scope/)
+    await expect(store.delete('p', {} as StoreScope)).rejects.toThrow(InvalidArgumentError)
+    expect(() => new StoreScope({ tenant: '|'.repeat(128) })).toThrow(InvalidArgumentError)
   })
 
   it('a scope reaches only entries carrying all its labels (property)', async () => {
@@ -171,7 +196,7 @@ describe('VectorStore', () => {
                       metadataFilters: { $or: [{ kind }, { scope_tenant: { $exists: true } }] },
                     })
                   ).map((r) => r.entry)
-                : await store.find({ scope, metadataFilters: { kind: { $ne: 'zzz' } } })
+                : (await store.find({ scope, metadataFilters: { kind: { $ne: 'zzz' } } })).entries
             expect(entries.every((e) => covers(e.scope, scope))).toBe(true)
           }
           if (op !== 'upsert') expect(await store.count()).toBeLessThanOrEqual(before)
@@ -192,7 +217,7 @@ async function countOthers(store: VectorStore, scopes: StoreScope[], self: Store
   const counts = []
   for (const scope of scopes) {
     if (covers(scope, self)) continue
-    const entries = await store.find({ scope, limit: 1000 })
+    const { entries } = await store.find({ scope, limit: 1000 })
     counts.push(
       entries
         .filter((e) => JSON.stringify(e.scope.labels) === JSON.stringify(scope.labels))
