@@ -1,2 +1,4 @@
-// ChromaBackend lands here; the entry exists so the subpath export resolves.
-export {}
+export * from './chroma-backend.js'
+export type * from './chroma-backend-config.js'
+export type * from './chroma-api.js'
+export * from './local-server.js'

@@ -1,0 +1,139 @@
+import {
+  BackendQueryError,
+  DimensionMismatchError,
+  InvalidArgumentError,
+  MetricMismatchError,
+} from '../core/errors.js'
+import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
+import type { ChromaClientLike, ChromaCollectionLike, ChromaMetadataValue } from './chroma-api.js'
+import type { ChromaHnswOptions } from './chroma-backend-config.js'
+import { processRegistry } from './process-registry.js'
+
+/** Collection metadata key: the payload format version this package writes. */
+export const FORMAT_KEY = 'vecstore:format'
+/** Collection metadata key: the dimension given at creation. */
+export const DIM_KEY = 'vecstore:dim'
+const FORMAT_VERSION = 1
+// Used when the server does not report a max batch size.
+const DEFAULT_MAX_BATCH = 1000
+
+/** A collection ready for use, with what the backend needs to know about it. */
+export interface OpenCollection {
+  readonly collection: ChromaCollectionLike
+  readonly metric: DistanceMetric
+  readonly dim: number | undefined
+  readonly maxBatchSize: number
+}
+
+/** What the backend asks for. */
+export interface CollectionRequest {
+  readonly name: string
+  readonly metric: DistanceMetric | undefined
+  readonly dim: number | undefined
+  readonly hnsw: ChromaHnswOptions | undefined
+}
+
+/**
+ * Gets or creates the collection and checks it against the request: the
+ * space (metric) is fixed at creation, so another one throws
+ * {@link MetricMismatchError}; a dimension that differs from the entries'
+ * throws {@link DimensionMismatchError}; a non-empty collection that this
+ * package did not write is refused (its entries lack the metadata filters rely on).
+ */
+export async function openCollection(
+  client: ChromaClientLike,
+  request: CollectionRequest,
+): Promise<OpenCollection> {
+  const collection = await client.getOrCreateCollection({
+    name: request.name,
+    configuration: {
+      hnsw: { space: request.metric ?? 'cosine', ...hnswConfiguration(request.hnsw) },
+    },
+    metadata: {
+      [FORMAT_KEY]: FORMAT_VERSION,
+      ...(request.dim !== undefined && { [DIM_KEY]: request.dim }),
+    },
+    embeddingFunction: null,
+  })
+  const metric = spaceOf(collection)
+  if (request.metric !== undefined && metric !== request.metric) {
+    throw new MetricMismatchError(request.metric, metric)
+  }
+  await checkFormat(collection)
+  const dim = await dimensionOf(collection)
+  if (request.dim !== undefined && dim !== undefined && dim !== request.dim) {
+    throw new DimensionMismatchError(dim, request.dim)
+  }
+  const reported = (await client.getMaxBatchSize?.()) ?? -1
+  const maxBatchSize = reported > 0 ? reported : DEFAULT_MAX_BATCH
+  return { collection, metric, dim: dim ?? request.dim, maxBatchSize }
+}
+
+function hnswConfiguration(hnsw: ChromaHnswOptions | undefined): Record<string, number> {
+  const config: Record<string, number> = {}
+  if (hnsw?.efConstruction !== undefined) config['ef_construction'] = hnsw.efConstruction
+  if (hnsw?.efSearch !== undefined) config['ef_search'] = hnsw.efSearch
+  if (hnsw?.maxNeighbors !== undefined) config['max_neighbors'] = hnsw.maxNeighbors
+  return config
+}
+
+/** The collection's space: its configuration, else legacy `hnsw:space` metadata, else Chroma's default (l2). */
+export function spaceOf(collection: ChromaCollectionLike): DistanceMetric {
+  const config = collection.configuration as
+    { hnsw?: { space?: unknown } | null; spann?: { space?: unknown } | null } | undefined
+  const space =
+    config?.hnsw?.space ?? config?.spann?.space ?? collection.metadata?.['hnsw:space'] ?? 'l2'
+  if (!DISTANCE_METRICS.includes(space as DistanceMetric)) {
+    throw new BackendQueryError('open collection', `unknown Chroma space ${JSON.stringify(space)}`)
+  }
+  return space as DistanceMetric
+}
+
+async function checkFormat(collection: ChromaCollectionLike): Promise<void> {
+  const metadata = collection.metadata ?? {}
+  const format = metadata[FORMAT_KEY]
+  if (format === FORMAT_VERSION) return
+  if (format !== undefined) {
+    throw new InvalidArgumentError(
+      `collection '${collection.name}' was written by a newer vecstore (format ${String(format)})`,
+    )
+  }
+  if ((await collection.count()) > 0) {
+    throw new InvalidArgumentError(
+      `collection '${collection.name}' holds entries that vecstore did not write; ` +
+        'its filters need the metadata vecstore adds, so copy the entries into a new collection through ChromaBackend',
+    )
+  }
+  // Empty and unmarked (created elsewhere): adopt it. modify() replaces the metadata, so keep what is there.
+  await collection.modify({
+    metadata: {
+      ...(metadata as Record<string, ChromaMetadataValue>),
+      [FORMAT_KEY]: FORMAT_VERSION,
+    },
+  })
+}
+
+async function dimensionOf(collection: ChromaCollectionLike): Promise<number | undefined> {
+  const recorded = collection.metadata?.[DIM_KEY]
+  if (typeof recorded === 'number') return recorded
+  const sample = await collection.get({ limit: 1, include: ['embeddings'] })
+  return sample.embeddings[0]?.length
+}
+
+// Ephemeral collections in use per local server, so the last user drops the collection.
+const ephemeralUsers = processRegistry().ephemeralUsers
+
+/** Counts a backend using a collection on the ephemeral server. */
+export function retainEphemeral(serverPid: number, name: string): void {
+  const key = `${serverPid}/${name}`
+  ephemeralUsers.set(key, (ephemeralUsers.get(key) ?? 0) + 1)
+}
+
+/** Uncounts it; true when it was the last user (the collection should be dropped). */
+export function releaseEphemeral(serverPid: number, name: string): boolean {
+  const key = `${serverPid}/${name}`
+  const users = (ephemeralUsers.get(key) ?? 1) - 1
+  if (users > 0) ephemeralUsers.set(key, users)
+  else ephemeralUsers.delete(key)
+  return users <= 0
+}
