@@ -22,6 +22,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // One Postgres for the whole run (matters when it comes from Testcontainers).
+          globalSetup: ['test/setup/postgres-global.ts'],
           include: ['test/integration/**/*.test.ts', 'test/conformance/!(memory)*.test.ts'],
           // One process, one file at a time: these files start servers and engines.
           poolOptions: { forks: { singleFork: true } },

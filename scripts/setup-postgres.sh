@@ -100,14 +100,21 @@ if as_pg "$PG_BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1; then
   PORT=$(sed -n 4p "$DATA/postmaster.pid")   # line 4 of postmaster.pid = port
   log "cluster already running on port $PORT"
 else
-  # The preferred port may be held by something else: take the next free one.
-  for _ in $(seq 100); do port_busy "$PORT" || break; PORT=$((PORT + 1)); done
-  port_busy "$PORT" && die "no free port found near ${PGPORT_VECSTORE:-54329}"
-  log "starting cluster on 127.0.0.1:$PORT (log: $LOG)"
   touch "$LOG" && chown postgres: "$LOG"
-  # 3>&-: the server must not inherit the URL channel, or `URL=$(setup-postgres.sh)` never returns.
-  as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" >/dev/null 3>&- ||
-    { tail -n 20 "$LOG"; die "pg_ctl start failed (see $LOG)"; }
+  # The preferred port may be held by something else (or taken between the check and the bind,
+  # e.g. as some client's ephemeral port): take the next free one, retrying a failed bind.
+  started=
+  for _ in $(seq 20); do
+    while port_busy "$PORT"; do PORT=$((PORT + 1)); done
+    log "starting cluster on 127.0.0.1:$PORT (log: $LOG)"
+    # 3>&-: the server must not inherit the URL channel, or `URL=$(setup-postgres.sh)` never returns.
+    if as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" >/dev/null 3>&-; then
+      started=1 && break
+    fi
+    tail -n 3 "$LOG" >&2
+    PORT=$((PORT + 1))
+  done
+  [ -n "$started" ] || die "pg_ctl start failed (see $LOG)"
 fi
 
 # --- 3. Database and extension ------------------------------------------------

@@ -1,2 +1,8 @@
-// PgvectorBackend lands here; the entry exists so the subpath export resolves.
-export {}
+export * from './pgvector-backend.js'
+export * from './pgvector-backend-config.js'
+export * from './vector-table.js'
+export * from './table-spec.js'
+export * from './migrations.js'
+export * from './schema-mismatch-error.js'
+export type * from './explain.js'
+export type * from './connection.js'

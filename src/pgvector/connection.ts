@@ -1,0 +1,114 @@
+import type { PGlite } from '@electric-sql/pglite'
+import type { SQL } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { InvalidArgumentError, MissingDependencyError } from '../core/errors.js'
+
+/** Any Drizzle Postgres database: postgres-js, node-postgres, PGlite, ... */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, any, any>
+
+/**
+ * What the backend calls on a Drizzle database or transaction. Only public
+ * Drizzle API (`execute`, `transaction`): one code path for every driver.
+ */
+export interface SqlRunner {
+  execute(query: SQL): PromiseLike<unknown>
+}
+
+/** A database that can also open transactions. */
+export interface SqlDatabase extends SqlRunner {
+  transaction<T>(body: (tx: SqlRunner) => Promise<T>): Promise<T>
+}
+
+/** A database handle and how to release what the backend opened for it. */
+export interface Connection {
+  readonly db: SqlDatabase
+  /** Closes the pool or embedded database the backend opened; a no-op for an injected one. */
+  close(): Promise<void>
+}
+
+/** The rows of a `db.execute()` result: postgres-js returns an array, node-postgres and PGlite `{ rows }`. */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[]
+  const rows = (result as { rows?: unknown } | null)?.rows
+  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []
+}
+
+/** Wraps an application's Drizzle database; it is never closed by the backend. */
+export function useDatabase(db: AnyPgDatabase): Connection {
+  if (typeof (db as Partial<SqlDatabase>)?.execute !== 'function') {
+    throw new InvalidArgumentError('expected db to be a Drizzle Postgres database')
+  }
+  return { db: db as unknown as SqlDatabase, close: async () => {} }
+}
+
+/** Opens a postgres.js pool for a connection string; closing the backend ends it. */
+export async function openDsn(dsn: unknown, maxConnections: number): Promise<Connection> {
+  if (typeof dsn !== 'string' || !/^postgres(ql)?:\/\//.test(dsn)) {
+    throw new InvalidArgumentError('expected dsn to be a postgres:// or postgresql:// URL')
+  }
+  const { default: postgres } = await importPeer(() => import('postgres'), 'postgres', 'dsn')
+  const { drizzle } = await importPeer(
+    () => import('drizzle-orm/postgres-js'),
+    'drizzle-orm',
+    'dsn',
+  )
+  let client: ReturnType<typeof postgres>
+  try {
+    // Notices ("already exists, skipping") are expected during initialize: keep them off stdout.
+    client = postgres(dsn, { max: maxConnections, onnotice: () => {} })
+  } catch {
+    // The parser's error would quote the URL, password included: report without it.
+    throw new InvalidArgumentError('expected dsn to be a valid postgres:// URL')
+  }
+  return {
+    db: drizzle({ client }) as unknown as SqlDatabase,
+    close: () => client.end({ timeout: 5 }),
+  }
+}
+
+/**
+ * Opens embedded Postgres (PGlite) with pgvector: in memory (`true`), in a
+ * directory, or an existing instance (which the backend does not close).
+ */
+export async function openPglite(pglite: true | string | PGlite): Promise<Connection> {
+  const invalid = () =>
+    new InvalidArgumentError('expected pglite to be true, a directory or a PGlite instance')
+  // The package itself first: drizzle-orm/pglite imports it, so a missing one is named right.
+  const { PGlite } = await importPeer(
+    () => import('@electric-sql/pglite'),
+    '@electric-sql/pglite',
+    'pglite',
+  )
+  const { drizzle } = await importPeer(() => import('drizzle-orm/pglite'), 'drizzle-orm', 'pglite')
+  if (typeof pglite === 'object' && pglite !== null) {
+    if (typeof pglite.query !== 'function') throw invalid()
+    return { db: drizzle({ client: pglite }) as unknown as SqlDatabase, close: async () => {} }
+  }
+  if (pglite !== true && (typeof pglite !== 'string' || pglite === '')) throw invalid()
+  const { vector } = await importPeer(
+    () => import('@electric-sql/pglite-pgvector'),
+    '@electric-sql/pglite-pgvector',
+    'pglite',
+  )
+  // The options object form: \`new PGlite(undefined, { extensions })\` silently drops the extensions.
+  const client = await PGlite.create({
+    ...(pglite === true ? {} : { dataDir: pglite }),
+    extensions: { vector },
+  })
+  return { db: drizzle({ client }) as unknown as SqlDatabase, close: () => client.close() }
+}
+
+async function importPeer<T>(load: () => Promise<T>, packageName: string, option: string) {
+  try {
+    return await load()
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new MissingDependencyError(packageName, `PgvectorBackend's ${option} option`, {
+        cause: error,
+      })
+    }
+    throw error
+  }
+}

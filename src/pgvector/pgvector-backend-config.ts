@@ -1,0 +1,237 @@
+import type { PGlite } from '@electric-sql/pglite'
+import { is } from 'drizzle-orm'
+import { PgTable } from 'drizzle-orm/pg-core'
+import { InvalidArgumentError } from '../core/errors.js'
+import { type DistanceMetric, parseMetric } from '../core/metric.js'
+import {
+  type AnyPgDatabase,
+  type Connection,
+  openDsn,
+  openPglite,
+  useDatabase,
+} from './connection.js'
+import {
+  DEFAULT_TABLE_NAME,
+  resolveTableSpec,
+  type TableSpec,
+  type VectorIndexKind,
+  type VectorType,
+} from './table-spec.js'
+import { specOfTable } from './vector-table.js'
+
+/** How pgvector's iterative index scans run (pgvector >= 0.8). */
+export const ITERATIVE_SCAN_MODES = ['strict_order', 'relaxed_order', 'off'] as const
+/**
+ * `'strict_order'`: keep scanning the index until enough rows pass the filter,
+ * in exact distance order. `'relaxed_order'`: the same, slightly out of order
+ * (re-sorted before returning). `'off'`: one pass of `ef_search` candidates
+ * (a selective filter may then return fewer rows than asked for).
+ */
+export type IterativeScanMode = (typeof ITERATIVE_SCAN_MODES)[number]
+
+/** Per-query index tuning, applied with `SET LOCAL` inside the query's transaction. */
+export interface PgvectorSearchOptions {
+  /** HNSW candidate list size (`hnsw.ef_search`, 1-1000): higher is slower and more accurate. Default: the server's (40). */
+  readonly efSearch?: number
+  /** IVFFlat lists to probe (`ivfflat.probes`). Default: the server's (1). */
+  readonly probes?: number
+  /** Iterative index scans, so filtered queries still return topK rows. Default: `'strict_order'`. */
+  readonly iterativeScan?: IterativeScanMode
+  /** HNSW iterative scans stop after this many tuples (`hnsw.max_scan_tuples`). Default: the server's (20 000). */
+  readonly maxScanTuples?: number
+  /**
+   * A filter the planner expects to match at most this many rows through the
+   * payload index is answered exactly (payload index, then a sort by distance)
+   * instead of by an iterative vector-index scan, which is much slower for
+   * selective filters and which the planner cannot cost. 0 disables. Default: 5000.
+   */
+  readonly exactFilterRows?: number
+}
+
+/** Options of `PgvectorBackend`. Give at most one of `dsn`, `db` and `pglite`. */
+export interface PgvectorBackendConfig extends PgvectorSearchOptions {
+  /** A Postgres URL: the backend opens (and `close()` ends) its own postgres.js pool. */
+  readonly dsn?: string
+  /** Pool size for `dsn`. Default: 10. */
+  readonly maxConnections?: number
+  /** The app's Drizzle database (postgres-js, node-postgres, PGlite, ...). Never closed by the backend. */
+  readonly db?: AnyPgDatabase
+  /**
+   * Embedded Postgres with pgvector: `true` (in memory), a data directory, or
+   * an existing PGlite instance created with the vector extension (not closed
+   * by the backend). Default when neither `dsn` nor `db` is given: in memory.
+   */
+  readonly pglite?: true | string | PGlite
+  /** Table name, or a Drizzle table from `vectorTable()`. Default: `'vecstore_vectors'`. */
+  readonly table?: string | PgTable
+  /** Postgres schema of a table given by name. Default: the connection's search_path (`public`). */
+  readonly schema?: string
+  /** Embedding dimension: enables `vector(N)` and the vector index. Default: the table's, else fixed by the first write. */
+  readonly dim?: number
+  /** Distance metric. Default: the existing index's, else `'cosine'`. */
+  readonly metric?: DistanceMetric
+  /** Vector index created for a table given by name. Default: `'hnsw'` when `dim` is known, else `'none'`. */
+  readonly index?: VectorIndexKind
+  /** HNSW `m`. Default: 16. */
+  readonly m?: number
+  /** HNSW `ef_construction`. Default: 64. */
+  readonly efConstruction?: number
+  /** IVFFlat `lists`. Default: 100. */
+  readonly lists?: number
+  /** Column type. Default: `'vector'`, `'halfvec'` above 2000 dimensions. */
+  readonly vectorType?: VectorType
+  /** GIN index on the payload. Default: true. */
+  readonly payloadIndex?: boolean
+  /** `created_at` / `updated_at` columns for a table given by name. Default: false. */
+  readonly timestamps?: boolean
+  /**
+   * Create the extension, table and indexes when missing (true), or only
+   * verify them and run no DDL at all (false: for roles whose schema comes
+   * from migrations). Default: true.
+   */
+  readonly manageSchema?: boolean
+  /** `upsertMany` runs `ANALYZE` after writing at least this many rows. Default: 10 000. */
+  readonly analyzeAfterRows?: number
+  /**
+   * `upsertMany` of at least this many rows into an EMPTY table drops the
+   * vector index, loads, and rebuilds it in the same transaction (much faster
+   * than inserting into the graph). Needs `manageSchema`. Default: 10 000; 0 disables.
+   */
+  readonly deferIndexRows?: number
+  /** `maintenance_work_mem` for that rebuild (e.g. `'1GB'`). Default: the server's. */
+  readonly maintenanceWorkMem?: string
+}
+
+/** A config checked and completed by {@link resolveConfig}. @internal */
+export interface ResolvedConfig {
+  readonly connect: () => Promise<Connection>
+  readonly spec: TableSpec
+  /** The metric was given (or fixed by the table's index): an index for another metric is an error. */
+  readonly metricRequested: boolean
+  readonly manageSchema: boolean
+  readonly search: PgvectorSearchOptions
+  readonly analyzeAfterRows: number
+  readonly deferIndexRows: number
+  readonly maintenanceWorkMem: string | undefined
+}
+
+/**
+ * Validates a config (synchronously: bad options fail in the constructor) and fills in defaults.
+ * @internal
+ */
+export function resolveConfig(config: PgvectorBackendConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) {
+    throw new InvalidArgumentError('expected a PgvectorBackend config object')
+  }
+  const metric = config.metric === undefined ? undefined : parseMetric(config.metric)
+  const { spec, metricRequested } = tableSpecOf(config, metric)
+  return Object.freeze({
+    connect: connector(config),
+    spec,
+    metricRequested,
+    manageSchema: config.manageSchema ?? true,
+    search: Object.freeze(resolveSearchOptions(config)),
+    analyzeAfterRows: count('analyzeAfterRows', config.analyzeAfterRows, 10_000),
+    deferIndexRows: count('deferIndexRows', config.deferIndexRows, 10_000),
+    maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
+  })
+}
+
+function tableSpecOf(config: PgvectorBackendConfig, metric: DistanceMetric | undefined) {
+  if (config.table !== undefined && typeof config.table !== 'string') {
+    if (!is(config.table, PgTable)) {
+      throw new InvalidArgumentError(
+        'expected table to be a name or a Drizzle table from vectorTable()',
+      )
+    }
+    const spec = specOfTable(config.table, metric)
+    const indexed = spec.index !== 'none'
+    if (metric !== undefined && indexed && spec.metric !== metric) {
+      throw new InvalidArgumentError(
+        `metric '${metric}' was requested but the table's vector index is built for '${spec.metric}'`,
+      )
+    }
+    if (
+      config.dim !== undefined &&
+      spec.dimensions !== undefined &&
+      config.dim !== spec.dimensions
+    ) {
+      throw new InvalidArgumentError(
+        `dim ${config.dim} differs from the table's ${spec.dimensions}`,
+      )
+    }
+    return { spec, metricRequested: metric !== undefined || indexed }
+  }
+  const spec = resolveTableSpec(config.table ?? DEFAULT_TABLE_NAME, config.schema, {
+    ...config,
+    dimensions: config.dim,
+  })
+  return { spec, metricRequested: metric !== undefined }
+}
+
+function connector(config: PgvectorBackendConfig): () => Promise<Connection> {
+  const given = [config.dsn, config.db, config.pglite].filter((option) => option !== undefined)
+  if (given.length > 1) {
+    throw new InvalidArgumentError('expected at most one of dsn, db and pglite')
+  }
+  const maxConnections = count('maxConnections', config.maxConnections, 10, 1)
+  const dsn = config.dsn
+  if (dsn !== undefined) {
+    if (typeof dsn !== 'string' || !/^postgres(ql)?:\/\//.test(dsn)) {
+      throw new InvalidArgumentError('expected dsn to be a postgres:// or postgresql:// URL')
+    }
+    return () => openDsn(dsn, maxConnections)
+  }
+  if (config.db !== undefined) {
+    const connection = useDatabase(config.db)
+    return async () => connection
+  }
+  const pglite = config.pglite ?? true
+  const isInstance =
+    typeof pglite === 'object' && typeof (pglite as { query?: unknown }).query === 'function'
+  if (pglite !== true && !isInstance && (typeof pglite !== 'string' || pglite === '')) {
+    throw new InvalidArgumentError('expected pglite to be true, a directory or a PGlite instance')
+  }
+  return () => openPglite(pglite)
+}
+
+/** Checks per-query search options. @internal */
+export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSearchOptions {
+  const mode = options.iterativeScan
+  if (mode !== undefined && !ITERATIVE_SCAN_MODES.includes(mode)) {
+    throw new InvalidArgumentError(
+      `expected iterativeScan to be one of ${ITERATIVE_SCAN_MODES.join(', ')}`,
+    )
+  }
+  return {
+    ...(options.efSearch === undefined
+      ? {}
+      : { efSearch: count('efSearch', options.efSearch, 40, 1, 1000) }),
+    ...(options.probes === undefined
+      ? {}
+      : { probes: count('probes', options.probes, 1, 1, 32768) }),
+    ...(mode === undefined ? {} : { iterativeScan: mode }),
+    ...(options.exactFilterRows === undefined
+      ? {}
+      : { exactFilterRows: count('exactFilterRows', options.exactFilterRows, 5000) }),
+    ...(options.maxScanTuples === undefined
+      ? {}
+      : { maxScanTuples: count('maxScanTuples', options.maxScanTuples, 20_000, 1, 2 ** 31 - 1) }),
+  }
+}
+
+function count(name: string, value: unknown, fallback: number, min = 0, max = 2 ** 31 - 1): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`expected ${name} to be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+function memorySize(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,9}(kB|MB|GB|TB)$/.test(value)) {
+    throw new InvalidArgumentError("expected maintenanceWorkMem like '512MB' or '2GB'")
+  }
+  return value
+}

@@ -1,0 +1,87 @@
+import { type SQL, sql } from 'drizzle-orm'
+import { regclassText, tableName } from './sql.js'
+import type { TableSpec } from './table-spec.js'
+import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
+
+/**
+ * The DDL `initialize()` runs when something is missing: the same table and
+ * indexes that drizzle-kit generates from {@link vectorTable} (names,
+ * operator classes and index parameters included), with `IF NOT EXISTS`.
+ * Identifiers are validated and quoted; index parameters are validated
+ * integers (DDL takes no bound parameters).
+ */
+export function createSchemaStatements(spec: TableSpec, withExtension: boolean): SQL[] {
+  const statements: SQL[] = [
+    // Serializes vecstore's DDL across processes: concurrent CREATE ... IF NOT EXISTS can collide.
+    sql`SELECT pg_advisory_xact_lock(hashtext('vecstore.ddl'))`,
+    // Notices like "relation already exists, skipping" would reach the app's logs.
+    sql`SET LOCAL client_min_messages = warning`,
+  ]
+  if (withExtension) statements.push(sql`CREATE EXTENSION IF NOT EXISTS vector`)
+  if (spec.schema !== undefined && spec.schema !== 'public') {
+    statements.push(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(spec.schema)}`)
+  }
+  statements.push(createTableStatement(spec), ...createIndexStatements(spec))
+  return statements
+}
+
+function createTableStatement(spec: TableSpec): SQL {
+  const type =
+    spec.dimensions === undefined ? 'vector' : `${spec.vectorType}(${spec.dimensions.toFixed(0)})`
+  const timestamps = spec.timestamps
+    ? sql`, "created_at" timestamp with time zone DEFAULT now() NOT NULL, "updated_at" timestamp with time zone DEFAULT now() NOT NULL`
+    : sql``
+  return sql`CREATE TABLE IF NOT EXISTS ${tableName(spec)} ("id" text PRIMARY KEY NOT NULL, "embedding" ${sql.raw(type)} NOT NULL, "payload" jsonb DEFAULT '{}'::jsonb NOT NULL${timestamps})`
+}
+
+function createIndexStatements(spec: TableSpec): SQL[] {
+  const table = tableName(spec)
+  const statements: SQL[] = []
+  const opclass = sql.raw(METRIC_SQL[spec.metric].opclass[spec.vectorType])
+  if (spec.index === 'hnsw') {
+    statements.push(
+      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(vectorIndexName(spec.name))} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`,
+    )
+  } else if (spec.index === 'ivfflat') {
+    statements.push(
+      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(vectorIndexName(spec.name))} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`,
+    )
+  }
+  if (spec.payloadIndex) {
+    statements.push(
+      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(payloadIndexName(spec.name))} ON ${table} USING gin ("payload" jsonb_path_ops)`,
+    )
+  }
+  return statements
+}
+
+/** The installed pgvector version, if any. */
+export function extensionVersionQuery(): SQL {
+  return sql`SELECT extversion AS "version" FROM pg_extension WHERE extname = 'vector'`
+}
+
+/** The table's columns with their types (no rows when the table does not exist). */
+export function columnsQuery(spec: TableSpec): SQL {
+  return sql`SELECT a.attname AS "name", t.typname AS "type", a.atttypmod AS "typmod"
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+    WHERE a.attrelid = to_regclass(${regclassText(spec)}) AND a.attnum > 0 AND NOT a.attisdropped`
+}
+
+/** Valid, non-partial single-column indexes of the table: method, operator class, column. */
+export function indexesQuery(spec: TableSpec): SQL {
+  return sql`SELECT i.relname AS "name", am.amname AS "method", opc.opcname AS "opclass",
+      a.attname AS "column", pg_get_indexdef(i.oid) AS "definition"
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_am am ON am.oid = i.relam
+    JOIN pg_opclass opc ON opc.oid = x.indclass[0]
+    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+    WHERE x.indrelid = to_regclass(${regclassText(spec)}) AND x.indnatts = 1
+      AND x.indisvalid AND x.indpred IS NULL
+    ORDER BY i.relname`
+}
+
+/** The dimension of any stored vector (for an untyped column: the first write fixed it). */
+export function storedDimensionQuery(spec: TableSpec): SQL {
+  return sql`SELECT vector_dims("embedding") AS "dims" FROM ${tableName(spec)} LIMIT 1`
+}

@@ -1,0 +1,205 @@
+import { DimensionMismatchError, MetricMismatchError } from '../core/errors.js'
+import type { DistanceMetric } from '../core/metric.js'
+import { rowsOf, type SqlDatabase } from './connection.js'
+import { SchemaMismatchError } from './schema-mismatch-error.js'
+import {
+  columnsQuery,
+  createSchemaStatements,
+  extensionVersionQuery,
+  indexesQuery,
+  storedDimensionQuery,
+} from './schema-sql.js'
+import { regclassText } from './sql.js'
+import type { TableSpec, VectorType } from './table-spec.js'
+import { metricOfOpclass } from './vector-table.js'
+
+/** A vector index found on the embedding column. */
+export interface VectorIndexInfo {
+  readonly name: string
+  readonly method: 'hnsw' | 'ivfflat'
+  readonly metric: DistanceMetric
+  /** `pg_get_indexdef()`: recreates the index exactly. */
+  readonly definition: string
+}
+
+/** What the database actually has, after verification. */
+export interface TableState {
+  readonly extensionVersion: string
+  readonly dimensions: number | undefined
+  readonly vectorType: VectorType
+  readonly metric: DistanceMetric
+  /** The index serving this metric, if any. */
+  readonly vectorIndex: VectorIndexInfo | undefined
+  readonly hasUpdatedAt: boolean
+  /** pgvector >= 0.8: iterative index scans (`hnsw.iterative_scan`) exist. */
+  readonly iterativeScans: boolean
+}
+
+interface Catalog {
+  readonly extensionVersion: string | undefined
+  readonly columns: ReadonlyMap<string, { type: string; typmod: number }>
+  readonly indexes: readonly {
+    name: string
+    method: string
+    opclass: string
+    column: string
+    definition: string
+  }[]
+}
+
+/** How {@link prepareTable} treats the schema. */
+export interface PrepareOptions {
+  /** Create what is missing (true) or only verify (false). */
+  readonly manageSchema: boolean
+  /** The metric was asked for explicitly: an index for another metric is an error, not adopted. */
+  readonly metricRequested: boolean
+}
+
+/**
+ * The spec's startup path: creates the extension, table and indexes when
+ * missing (only when `manageSchema`), then verifies what exists: extension,
+ * table, column types, dimension and the vector index's operator class.
+ * Safe on every start: when everything exists it runs no DDL at all.
+ */
+export async function prepareTable(
+  db: SqlDatabase,
+  spec: TableSpec,
+  options: PrepareOptions,
+): Promise<TableState> {
+  let catalog = await readCatalog(db, spec)
+  // An existing table of the wrong shape is reported as such, before any DDL could fail on it.
+  if (catalog.columns.size > 0) checkColumns(catalog, spec)
+  if (options.manageSchema && needsDdl(catalog, spec)) {
+    const statements = createSchemaStatements(spec, catalog.extensionVersion === undefined)
+    await db.transaction(async (tx) => {
+      for (const statement of statements) await tx.execute(statement)
+    })
+    catalog = await readCatalog(db, spec)
+  }
+  const state = verify(catalog, spec, options)
+  if (catalog.columns.get('embedding')?.typmod !== -1) return state
+  // Untyped column: the first stored vector fixed the dimension.
+  const [stored] = rowsOf(await db.execute(storedDimensionQuery(spec)))
+  if (stored === undefined) return state
+  const dimensions = Number(stored['dims'])
+  if (spec.dimensions !== undefined && dimensions !== spec.dimensions) {
+    throw new DimensionMismatchError(spec.dimensions, dimensions)
+  }
+  return { ...state, dimensions }
+}
+
+async function readCatalog(db: SqlDatabase, spec: TableSpec): Promise<Catalog> {
+  const [extension] = rowsOf(await db.execute(extensionVersionQuery()))
+  const columns = new Map<string, { type: string; typmod: number }>()
+  for (const row of rowsOf(await db.execute(columnsQuery(spec)))) {
+    columns.set(String(row['name']), { type: String(row['type']), typmod: Number(row['typmod']) })
+  }
+  const indexes = rowsOf(await db.execute(indexesQuery(spec))).map((row) => ({
+    name: String(row['name']),
+    method: String(row['method']),
+    opclass: String(row['opclass']),
+    column: String(row['column']),
+    definition: String(row['definition']),
+  }))
+  return {
+    extensionVersion: extension ? String(extension['version']) : undefined,
+    columns,
+    indexes,
+  }
+}
+
+function needsDdl(catalog: Catalog, spec: TableSpec): boolean {
+  if (catalog.extensionVersion === undefined || catalog.columns.size === 0) return true
+  const has = (column: string, methods: string[]) =>
+    catalog.indexes.some((index) => index.column === column && methods.includes(index.method))
+  if (spec.index !== 'none' && !has('embedding', ['hnsw', 'ivfflat'])) return true
+  return spec.payloadIndex && !has('payload', ['gin'])
+}
+
+function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): TableState {
+  const table = regclassText(spec)
+  const hint = options.manageSchema ? '' : ' (manageSchema is false: apply your migrations)'
+  if (catalog.extensionVersion === undefined) {
+    throw new SchemaMismatchError(
+      `the pgvector extension is not installed in this database${hint}: CREATE EXTENSION vector`,
+    )
+  }
+  if (catalog.columns.size === 0)
+    throw new SchemaMismatchError(`table ${table} does not exist${hint}`)
+  const { columns } = catalog
+  const embedding = columns.get('embedding')
+  if (
+    columns.get('id')?.type !== 'text' ||
+    columns.get('payload')?.type !== 'jsonb' ||
+    (embedding?.type !== 'vector' && embedding?.type !== 'halfvec')
+  ) {
+    throw new SchemaMismatchError(
+      `table ${table} is not a vector table: expected columns id text, embedding vector or halfvec, payload jsonb`,
+    )
+  }
+  const dimensions = embedding.typmod > 0 ? embedding.typmod : undefined
+  if (spec.dimensions !== undefined && dimensions !== undefined && dimensions !== spec.dimensions) {
+    throw new DimensionMismatchError(spec.dimensions, dimensions)
+  }
+  const { metric, vectorIndex } = pickVectorIndex(catalog, spec, options.metricRequested)
+  if (spec.index !== 'none' && vectorIndex === undefined) {
+    throw new SchemaMismatchError(
+      `table ${table} has no ${spec.index} index on embedding${hint}; or pass index: 'none' to search without one`,
+    )
+  }
+  return {
+    extensionVersion: catalog.extensionVersion,
+    dimensions: dimensions ?? spec.dimensions,
+    vectorType: embedding.type,
+    metric,
+    vectorIndex,
+    hasUpdatedAt: columns.get('updated_at')?.type === 'timestamptz',
+    iterativeScans: compareVersions(catalog.extensionVersion, '0.8.0') >= 0,
+  }
+}
+
+function checkColumns(catalog: Catalog, spec: TableSpec): { type: VectorType; typmod: number } {
+  const { columns } = catalog
+  const embedding = columns.get('embedding')
+  if (
+    columns.get('id')?.type !== 'text' ||
+    columns.get('payload')?.type !== 'jsonb' ||
+    (embedding?.type !== 'vector' && embedding?.type !== 'halfvec')
+  ) {
+    throw new SchemaMismatchError(
+      `table ${regclassText(spec)} is not a vector table: expected columns id text, embedding vector or halfvec, payload jsonb`,
+    )
+  }
+  return { type: embedding.type, typmod: embedding.typmod }
+}
+
+function pickVectorIndex(
+  catalog: Catalog,
+  spec: TableSpec,
+  metricRequested: boolean,
+): { metric: DistanceMetric; vectorIndex: VectorIndexInfo | undefined } {
+  const found: VectorIndexInfo[] = []
+  for (const index of catalog.indexes) {
+    const metric = metricOfOpclass(index.opclass)
+    if (index.column !== 'embedding' || metric === undefined) continue
+    if (index.method !== 'hnsw' && index.method !== 'ivfflat') continue
+    found.push({ name: index.name, method: index.method, metric, definition: index.definition })
+  }
+  const matching = found.find((index) => index.metric === spec.metric)
+  if (matching) return { metric: spec.metric, vectorIndex: matching }
+  const other = found[0]
+  if (other === undefined) return { metric: spec.metric, vectorIndex: undefined }
+  if (metricRequested) throw new MetricMismatchError(spec.metric, other.metric)
+  return { metric: other.metric, vectorIndex: other }
+}
+
+function compareVersions(a: string, b: string): number {
+  const parse = (version: string) =>
+    version.split('.').map((part) => Number.parseInt(part, 10) || 0)
+  const [x, y] = [parse(a), parse(b)]
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}

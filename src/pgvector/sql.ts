@@ -1,0 +1,101 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { DistanceMetric } from '../core/metric.js'
+import type { TableSpec, VectorType } from './table-spec.js'
+import { METRIC_SQL } from './vector-table.js'
+
+/** What the query builders need to know about the table. */
+export interface QueryTarget {
+  /** The quoted, schema-qualified table name. */
+  readonly table: SQL
+  /** The table's schema, if given (indexes live in it too). */
+  readonly schema: string | undefined
+  readonly metric: DistanceMetric
+  readonly vectorType: VectorType
+  /** Whether upserts also set `updated_at`. */
+  readonly hasUpdatedAt: boolean
+}
+
+/** One row to write: the vector as a pgvector literal, the payload as JSON text. */
+export interface RowText {
+  readonly id: string
+  readonly vector: string
+  readonly payload: string
+}
+
+/** Columns per row in an upsert: id, embedding, payload. */
+export const PARAMS_PER_ROW = 3
+
+/** The quoted, schema-qualified name of a table. */
+export function tableName(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
+  const name = sql.identifier(spec.name)
+  return spec.schema === undefined ? sql`${name}` : sql`${sql.identifier(spec.schema)}.${name}`
+}
+
+/** The same name as text, for `to_regclass()` and catalog lookups (bound, never spliced). */
+export function regclassText(spec: Pick<TableSpec, 'name' | 'schema'>): string {
+  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`
+  return spec.schema === undefined ? quote(spec.name) : `${quote(spec.schema)}.${quote(spec.name)}`
+}
+
+function vectorParam(target: QueryTarget, literal: string): SQL {
+  return sql`${literal}::${sql.raw(target.vectorType)}`
+}
+
+/**
+ * Nearest neighbours. `ORDER BY` is the bare distance (`embedding <op> $q`),
+ * the only form a vector index can serve; the score is derived from the
+ * returned distance, never sorted on (`ORDER BY 1 - distance` forces a scan).
+ */
+export function searchQuery(target: QueryTarget, literal: string, limit: number, where: SQL): SQL {
+  const operator = sql.raw(METRIC_SQL[target.metric].operator)
+  return sql`SELECT "id", "payload", "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+}
+
+/** Session settings for this transaction only (`set_config(name, value, true)` is `SET LOCAL`). */
+export function settingsQuery(settings: readonly (readonly [string, string])[]): SQL {
+  const calls = settings.map(([name, value]) => sql`set_config(${name}, ${value}, true)`)
+  return sql`SELECT ${sql.join(calls, sql`, `)}`
+}
+
+/** Entries in id order (code points: `COLLATE "C"`), after an id for keyset paging. */
+export function listQuery(
+  target: QueryTarget,
+  where: SQL,
+  limit: number,
+  after: string | undefined,
+): SQL {
+  const page = after === undefined ? sql`TRUE` : sql`"id" COLLATE "C" > ${after}`
+  return sql`SELECT "id", "payload" FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
+}
+
+export function countQuery(target: QueryTarget, where: SQL): SQL {
+  return sql`SELECT count(*) AS "count" FROM ${target.table} WHERE ${where}`
+}
+
+export function deleteQuery(target: QueryTarget, where: SQL): SQL {
+  return sql`DELETE FROM ${target.table} WHERE ${where}`
+}
+
+export function deleteByIdQuery(target: QueryTarget, id: string): SQL {
+  return deleteQuery(target, sql`"id" = ${id}`)
+}
+
+/** One multi-row `INSERT ... ON CONFLICT (id) DO UPDATE`: a row's ids must be distinct. */
+export function upsertQuery(target: QueryTarget, rows: readonly RowText[]): SQL {
+  const cast = sql.raw(target.vectorType)
+  const values = rows.map((row) => sql`(${row.id}, ${row.vector}::${cast}, ${row.payload}::jsonb)`)
+  const touch = target.hasUpdatedAt ? sql`, "updated_at" = now()` : sql``
+  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") VALUES ${sql.join(values, sql`, `)} ON CONFLICT ("id") DO UPDATE SET "embedding" = EXCLUDED."embedding", "payload" = EXCLUDED."payload"${touch}`
+}
+
+/** `EXPLAIN` of a query, as JSON (optionally executed, with actual row counts). */
+export function explainQuery(query: SQL, analyze: boolean): SQL {
+  return analyze
+    ? sql`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`
+    : sql`EXPLAIN (FORMAT JSON) ${query}`
+}
+
+/** The plan of the filter alone: how many rows it matches and how they would be found. */
+export function filterPlanQuery(target: QueryTarget, where: SQL): SQL {
+  return sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${target.table} WHERE ${where}`
+}

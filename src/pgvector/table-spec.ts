@@ -1,0 +1,159 @@
+import { InvalidArgumentError, InvalidVectorError } from '../core/errors.js'
+import { type DistanceMetric, parseMetric } from '../core/metric.js'
+import { validateDimensions } from '../core/validate.js'
+
+/** Vector index kinds a table can declare. */
+export const VECTOR_INDEX_KINDS = ['hnsw', 'ivfflat', 'none'] as const
+/** `'hnsw'`, `'ivfflat'` or `'none'`. */
+export type VectorIndexKind = (typeof VECTOR_INDEX_KINDS)[number]
+
+/** Column types for the embedding: single precision, or half precision (2 bytes per element). */
+export const VECTOR_TYPES = ['vector', 'halfvec'] as const
+/** `'vector'` or `'halfvec'`. */
+export type VectorType = (typeof VECTOR_TYPES)[number]
+
+/** Largest dimension pgvector can index as `vector`; above it, `halfvec` is the default. */
+export const MAX_VECTOR_INDEX_DIMENSIONS = 2000
+/** Largest dimension pgvector can index as `halfvec`. */
+export const MAX_HALFVEC_INDEX_DIMENSIONS = 4000
+/** Largest finite half-precision value: `halfvec` refuses anything larger. */
+export const HALFVEC_MAX = 65504
+/** Longest table name: the derived index names (`<table>_embedding_idx`) must fit in 63 bytes. */
+export const MAX_TABLE_NAME_LENGTH = 49
+/** Default table name of `PgvectorBackend` and of this package's migrations. */
+export const DEFAULT_TABLE_NAME = 'vecstore_vectors'
+/** pgvector's HNSW defaults, written into the index definition so they are explicit. */
+export const DEFAULT_HNSW_M = 16
+export const DEFAULT_HNSW_EF_CONSTRUCTION = 64
+/** IVFFlat list count when none is given (pgvector suggests rows / 1000 up to 1M rows). */
+export const DEFAULT_IVFFLAT_LISTS = 100
+
+// Plain identifiers only: they are quoted anyway, this keeps hostile names out entirely.
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** How a vector table is laid out: everything DDL, verification and queries need. */
+export interface TableSpec {
+  readonly name: string
+  /** Postgres schema; undefined means the connection's `search_path` (usually `public`). */
+  readonly schema: string | undefined
+  /** Fixed dimension, or undefined for an untyped `vector` column (cannot be indexed). */
+  readonly dimensions: number | undefined
+  readonly vectorType: VectorType
+  readonly metric: DistanceMetric
+  readonly index: VectorIndexKind
+  readonly m: number
+  readonly efConstruction: number
+  readonly lists: number
+  readonly payloadIndex: boolean
+  readonly timestamps: boolean
+}
+
+/** The table options shared by {@link vectorTable} and `PgvectorBackend`. */
+export interface TableLayoutOptions {
+  /** Embedding dimension. Default: none, an untyped `vector` column that cannot be indexed. */
+  readonly dimensions?: number
+  /** Metric the vector index is built for (its operator class). Default: `'cosine'`. */
+  readonly metric?: DistanceMetric
+  /** Vector index. Default: `'hnsw'` when `dimensions` is set, else `'none'`. */
+  readonly index?: VectorIndexKind
+  /** HNSW: max connections per layer. Default: 16. */
+  readonly m?: number
+  /** HNSW: candidate list size while building. Default: 64. */
+  readonly efConstruction?: number
+  /** IVFFlat: number of lists. Default: 100. */
+  readonly lists?: number
+  /** Column type. Default: `'vector'` up to 2000 dimensions, `'halfvec'` above. */
+  readonly vectorType?: VectorType
+  /** GIN index (`jsonb_path_ops`) on the payload for equality filters. Default: true. */
+  readonly payloadIndex?: boolean
+  /** Adds `created_at` and `updated_at` (timestamptz, default now()). Default: false. */
+  readonly timestamps?: boolean
+}
+
+/** Checks a table or schema name: letters, digits and `_`, not starting with a digit. @internal */
+export function validateIdentifier(kind: string, name: unknown, maxLength = 63): string {
+  if (typeof name !== 'string' || name.length > maxLength || !IDENTIFIER.test(name)) {
+    throw new InvalidArgumentError(
+      `invalid ${kind} name ${JSON.stringify(String(name).slice(0, 40))}: expected 1-${maxLength} letters, digits or _, not starting with a digit`,
+    )
+  }
+  return name
+}
+
+/** Validates table options and fills in the defaults. @internal */
+export function resolveTableSpec(
+  name: string,
+  schema: string | undefined,
+  options: TableLayoutOptions,
+): TableSpec {
+  const dimensions = validateDimensions(options.dimensions)
+  const vectorType = options.vectorType ?? defaultVectorType(dimensions)
+  if (!VECTOR_TYPES.includes(vectorType)) {
+    throw new InvalidArgumentError(`expected vectorType to be one of ${VECTOR_TYPES.join(', ')}`)
+  }
+  const index = options.index ?? (dimensions === undefined ? 'none' : 'hnsw')
+  if (!VECTOR_INDEX_KINDS.includes(index)) {
+    throw new InvalidArgumentError(`expected index to be one of ${VECTOR_INDEX_KINDS.join(', ')}`)
+  }
+  checkIndexable(index, dimensions, vectorType)
+  return {
+    name: validateIdentifier('table', name, MAX_TABLE_NAME_LENGTH),
+    schema: schema === undefined ? undefined : validateIdentifier('schema', schema),
+    dimensions,
+    vectorType,
+    metric: parseMetric(options.metric ?? 'cosine'),
+    index,
+    m: positiveInteger('m', options.m ?? DEFAULT_HNSW_M, 2, 100),
+    efConstruction: positiveInteger(
+      'efConstruction',
+      options.efConstruction ?? DEFAULT_HNSW_EF_CONSTRUCTION,
+      4,
+      1000,
+    ),
+    lists: positiveInteger('lists', options.lists ?? DEFAULT_IVFFLAT_LISTS, 1, 32768),
+    payloadIndex: options.payloadIndex ?? true,
+    timestamps: options.timestamps ?? false,
+  }
+}
+
+function defaultVectorType(dimensions: number | undefined): VectorType {
+  return dimensions !== undefined && dimensions > MAX_VECTOR_INDEX_DIMENSIONS ? 'halfvec' : 'vector'
+}
+
+function checkIndexable(
+  index: VectorIndexKind,
+  dimensions: number | undefined,
+  vectorType: VectorType,
+): void {
+  if (index === 'none') return
+  if (dimensions === undefined) {
+    throw new InvalidArgumentError(
+      `a ${index} index needs a fixed dimension: pass dimensions (dim), or index: 'none'`,
+    )
+  }
+  const max = vectorType === 'halfvec' ? MAX_HALFVEC_INDEX_DIMENSIONS : MAX_VECTOR_INDEX_DIMENSIONS
+  if (dimensions > max) {
+    throw new InvalidArgumentError(
+      `pgvector indexes ${vectorType} columns of at most ${max} dimensions, got ${dimensions}: use vectorType 'halfvec' (up to ${MAX_HALFVEC_INDEX_DIMENSIONS}) or index: 'none'`,
+    )
+  }
+}
+
+function positiveInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`expected ${name} to be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+/** halfvec holds magnitudes up to 65504: refuses larger ones before the engine does. @internal */
+export function checkVectorRange(vectorType: VectorType, vector: Float32Array): Float32Array {
+  if (vectorType !== 'halfvec') return vector
+  const i = vector.findIndex((x) => Math.abs(x) > HALFVEC_MAX)
+  if (i >= 0) {
+    throw new InvalidVectorError(
+      `expected values within ±${HALFVEC_MAX} for a halfvec column, found one out of range at index ${i}`,
+    )
+  }
+  return vector
+}

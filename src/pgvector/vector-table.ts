@@ -1,0 +1,263 @@
+import { type BuildColumns, type NotNull, sql } from 'drizzle-orm'
+import {
+  customType,
+  getTableConfig,
+  halfvec,
+  index,
+  jsonb,
+  type PgColumnBuilderBase,
+  PgSchema,
+  pgSchema,
+  type PgTable,
+  type PgVectorBuilderInitial,
+  type PgTableWithColumns,
+  pgTable,
+  text,
+  timestamp,
+  vector,
+} from 'drizzle-orm/pg-core'
+import { InvalidArgumentError } from '../core/errors.js'
+import type { Payload } from '../core/json.js'
+import type { DistanceMetric } from '../core/metric.js'
+import {
+  resolveTableSpec,
+  type TableLayoutOptions,
+  type TableSpec,
+  VECTOR_TYPES,
+  type VectorIndexKind,
+  type VectorType,
+} from './table-spec.js'
+
+/**
+ * pgvector's operator and operator classes per metric, and how a distance
+ * becomes a "higher is better" score (see `DistanceMetric` in the core).
+ *
+ * | metric | operator | distance                 | score            |
+ * | ------ | -------- | ------------------------ | ---------------- |
+ * | cosine | `<=>`    | 1 - cosine similarity    | `1 - distance`   |
+ * | l2     | `<->`    | euclidean distance       | `1/(1+distance)` |
+ * | ip     | `<#>`    | the NEGATIVE dot product | `-distance`      |
+ */
+export const METRIC_SQL: Readonly<
+  Record<
+    DistanceMetric,
+    {
+      readonly operator: '<=>' | '<->' | '<#>'
+      readonly opclass: Readonly<Record<VectorType, string>>
+      readonly score: (distance: number) => number
+    }
+  >
+> = {
+  cosine: {
+    operator: '<=>',
+    opclass: { vector: 'vector_cosine_ops', halfvec: 'halfvec_cosine_ops' },
+    score: (distance) => 1 - distance,
+  },
+  l2: {
+    operator: '<->',
+    opclass: { vector: 'vector_l2_ops', halfvec: 'halfvec_l2_ops' },
+    score: (distance) => 1 / (1 + distance),
+  },
+  ip: {
+    operator: '<#>',
+    opclass: { vector: 'vector_ip_ops', halfvec: 'halfvec_ip_ops' },
+    score: (distance) => -distance,
+  },
+}
+
+/** The metric an operator class serves, or undefined for one vecstore does not use. @internal */
+export function metricOfOpclass(opclass: string): DistanceMetric | undefined {
+  for (const [metric, { opclass: names }] of Object.entries(METRIC_SQL)) {
+    if (names.vector === opclass || names.halfvec === opclass) return metric as DistanceMetric
+  }
+  return undefined
+}
+
+/** Options of {@link vectorTable}. */
+export interface VectorTableOptions<
+  TTimestamps extends boolean = boolean,
+> extends TableLayoutOptions {
+  /** Postgres schema: a name or a drizzle `pgSchema()` (export it too so drizzle-kit creates it). Default: none (`public`). */
+  readonly schema?: string | PgSchema
+  /** Adds `created_at` and `updated_at` (timestamptz, default now()). Default: false. */
+  readonly timestamps?: TTimestamps
+}
+
+// One declared type for the embedding column: vector(N), halfvec(N) and untyped vector all hold number[].
+type EmbeddingBuilder = NotNull<PgVectorBuilderInitial<'embedding', number>>
+const untypedVector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => JSON.parse(value) as number[],
+})
+
+const baseColumns = <TPayload>(embedding: EmbeddingBuilder) => ({
+  id: text('id').primaryKey(),
+  embedding,
+  payload: jsonb('payload')
+    .$type<TPayload>()
+    .notNull()
+    .default(sql`'{}'::jsonb`),
+})
+const timestampColumns = () => ({
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** The columns of every vector table: `id`, `embedding`, `payload`. */
+export type VectorTableColumns<TPayload> = ReturnType<typeof baseColumns<TPayload>>
+/** The `created_at` and `updated_at` columns added by `timestamps: true`. */
+export type TimestampColumns = ReturnType<typeof timestampColumns>
+
+type TableOf<
+  TName extends string,
+  TColumns extends Record<string, PgColumnBuilderBase>,
+> = PgTableWithColumns<{
+  name: TName
+  schema: string | undefined
+  columns: BuildColumns<TName, TColumns, 'pg'>
+  dialect: 'pg'
+}>
+
+/** The Drizzle table {@link vectorTable} returns. */
+export type VectorTable<
+  TPayload = Payload,
+  TTimestamps extends boolean = false,
+  TName extends string = string,
+> = TTimestamps extends true
+  ? TableOf<TName, VectorTableColumns<TPayload> & TimestampColumns>
+  : TableOf<TName, VectorTableColumns<TPayload>>
+
+/**
+ * A Drizzle `pgTable` for vectors, to put in your own schema file: drizzle-kit
+ * generates its migration (extension excepted: see `migrationsFolder`) and your
+ * code queries it with typed Drizzle queries.
+ *
+ * Columns: `id text primary key`, `embedding vector(N)` (`halfvec(N)` above
+ * 2000 dimensions or when asked), `payload jsonb` typed by `TPayload`, and
+ * optionally `created_at`/`updated_at`. Indexes: HNSW (or IVFFlat) with the
+ * operator class of the metric, and GIN (`jsonb_path_ops`) on the payload.
+ *
+ * @example
+ * ```ts
+ * interface Doc { title: string; lang: 'en' | 'fr' }
+ * export const docs = vectorTable<Doc>('docs', { dimensions: 1536, metric: 'cosine' })
+ * const rows = await db.select().from(docs).where(sql`${docs.payload}->>'lang' = 'en'`)
+ * const backend = await PgvectorBackend.create({ db, table: docs })
+ * ```
+ */
+export function vectorTable<
+  TPayload = Payload,
+  TTimestamps extends boolean = false,
+  TName extends string = string,
+>(
+  name: TName,
+  options: VectorTableOptions<TTimestamps> = {},
+): VectorTable<TPayload, TTimestamps, TName> {
+  const schema = options.schema
+  const schemaName = schema instanceof PgSchema ? schema.schemaName : schema
+  const spec = resolveTableSpec(name, schemaName, options)
+  const columns = {
+    ...baseColumns<TPayload>(embeddingColumn(spec)),
+    ...(spec.timestamps ? timestampColumns() : {}),
+  }
+  const extra = (table: Record<string, unknown>) => indexesOf(spec, table)
+  // drizzle-kit refuses pgSchema('public'): public tables are declared with pgTable.
+  const build = (
+    spec.schema === undefined || spec.schema === 'public'
+      ? pgTable
+      : (schema instanceof PgSchema ? schema : pgSchema(spec.schema)).table
+  ) as typeof pgTable
+  return build(name, columns, extra as never) as unknown as VectorTable<
+    TPayload,
+    TTimestamps,
+    TName
+  >
+}
+
+function embeddingColumn(spec: TableSpec): EmbeddingBuilder {
+  if (spec.dimensions === undefined) return untypedVector('embedding').notNull() as never
+  if (spec.vectorType === 'halfvec') {
+    return halfvec('embedding', { dimensions: spec.dimensions }).notNull() as never
+  }
+  return vector('embedding', { dimensions: spec.dimensions }).notNull()
+}
+
+function indexesOf(spec: TableSpec, table: Record<string, unknown>) {
+  const { embedding, payload } = table as Record<'embedding' | 'payload', PgColumnBuilderBase>
+  const columnOf = (column: PgColumnBuilderBase, opclass: string) =>
+    (column as unknown as { op(opclass: string): never }).op(opclass)
+  const indexes = []
+  const opclass = METRIC_SQL[spec.metric].opclass[spec.vectorType]
+  if (spec.index === 'hnsw') {
+    indexes.push(
+      index(vectorIndexName(spec.name))
+        .using('hnsw', columnOf(embedding, opclass))
+        .with({ m: spec.m, ef_construction: spec.efConstruction }),
+    )
+  } else if (spec.index === 'ivfflat') {
+    indexes.push(
+      index(vectorIndexName(spec.name))
+        .using('ivfflat', columnOf(embedding, opclass))
+        .with({ lists: spec.lists }),
+    )
+  }
+  if (spec.payloadIndex) {
+    indexes.push(
+      index(payloadIndexName(spec.name)).using('gin', columnOf(payload, 'jsonb_path_ops')),
+    )
+  }
+  return indexes
+}
+
+/** Name of a table's vector index. */
+export function vectorIndexName(table: string): string {
+  return `${table}_embedding_idx`
+}
+
+/** Name of a table's payload (GIN) index. */
+export function payloadIndexName(table: string): string {
+  return `${table}_payload_idx`
+}
+
+/**
+ * The layout of a Drizzle table passed to `PgvectorBackend` (a {@link vectorTable}
+ * or any table with the same `id`, `embedding` and `payload` columns).
+ * The metric comes from the vector index's operator class, else from `metric`.
+ * @internal
+ */
+export function specOfTable(table: PgTable, metric: DistanceMetric | undefined): TableSpec {
+  const config = getTableConfig(table)
+  const column = (name: string) => config.columns.find((c) => c.name === name)
+  const type = /^(vector|halfvec)(?:\((\d+)\))?$/.exec(column('embedding')?.getSQLType() ?? '')
+  if (!column('id') || !column('payload') || !type) {
+    throw new InvalidArgumentError(
+      `table ${config.name} is not a vector table: expected columns id, embedding (vector or halfvec) and payload`,
+    )
+  }
+  const vectorIndex = config.indexes.find((candidate) => {
+    const first = candidate.config.columns[0] as { name?: string } | undefined
+    return (
+      ['hnsw', 'ivfflat'].includes(candidate.config.method ?? '') && first?.name === 'embedding'
+    )
+  })
+  const opclass = (vectorIndex?.config.columns[0] as { indexConfig?: { opClass?: string } })
+    ?.indexConfig?.opClass
+  const settings = (vectorIndex?.config.with ?? {}) as Record<string, number | undefined>
+  const payloadIndex = config.indexes.some(
+    (candidate) =>
+      candidate.config.method === 'gin' &&
+      (candidate.config.columns[0] as { name?: string } | undefined)?.name === 'payload',
+  )
+  return resolveTableSpec(config.name, config.schema, {
+    dimensions: type[2] === undefined ? undefined : Number(type[2]),
+    vectorType: type[1] as (typeof VECTOR_TYPES)[number],
+    metric: (opclass && metricOfOpclass(opclass)) || metric,
+    index: (vectorIndex?.config.method ?? 'none') as VectorIndexKind,
+    m: settings['m'],
+    efConstruction: settings['ef_construction'],
+    lists: settings['lists'],
+    payloadIndex,
+    timestamps: column('updated_at') !== undefined,
+  })
+}
