@@ -10,7 +10,7 @@ import { ChromaBackend, startLocalChromaServer } from '../src/chroma/index.js'
 import { toMetadata } from '../src/chroma/payload-mapping.js'
 import { compileFilter } from '../src/chroma/where.js'
 import { InMemoryVectorBackend, parseFilter, type Payload } from '../src/index.js'
-import { fmt, median, percentile, randomVectors } from './chroma-stats.js'
+import { fmt, median, percentile, randomVectors } from './lib/stats.js'
 
 const quick = process.argv.includes('--quick')
 const SIZES = quick ? [1_000] : [1_000, 10_000]
