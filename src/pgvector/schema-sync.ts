@@ -127,16 +127,7 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
   if (catalog.columns.size === 0)
     throw new SchemaMismatchError(`table ${table} does not exist${hint}`)
   const { columns } = catalog
-  const embedding = columns.get('embedding')
-  if (
-    columns.get('id')?.type !== 'text' ||
-    columns.get('payload')?.type !== 'jsonb' ||
-    (embedding?.type !== 'vector' && embedding?.type !== 'halfvec')
-  ) {
-    throw new SchemaMismatchError(
-      `table ${table} is not a vector table: expected columns id text, embedding vector or halfvec, payload jsonb`,
-    )
-  }
+  const embedding = checkColumns(catalog, spec)
   const dimensions = embedding.typmod > 0 ? embedding.typmod : undefined
   if (spec.dimensions !== undefined && dimensions !== undefined && dimensions !== spec.dimensions) {
     throw new DimensionMismatchError(spec.dimensions, dimensions)
