@@ -1,12 +1,15 @@
 import { sql } from 'drizzle-orm'
 import type { Payload } from '../core/json.js'
 import { rowsOf, type SqlRunner, type SqlDatabase } from './connection.js'
+import { binaryCopyChunks } from './copy-binary.js'
+import { canCopy, type CopyRunner } from './copy-runner.js'
 import type { VectorIndexInfo } from './schema-sync.js'
 import {
   PARAMS_PER_ROW,
   type QueryTarget,
   type RowText,
   settingsQuery,
+  upsertFromQuery,
   upsertQuery,
 } from './sql.js'
 import { vectorLiteral } from './vector-text.js'
@@ -35,12 +38,13 @@ export interface BulkContext {
 }
 
 /**
- * Writes records in one transaction: multi-row `INSERT ... ON CONFLICT DO
- * UPDATE` statements under the parameter limit, all or nothing. Later
- * duplicates of an id win (one statement may not update a row twice).
- * The next statement's text is formatted while the server runs the previous
- * one. With `deferredIndex`, a load into an empty table drops the vector
- * index first and rebuilds it from its own definition before committing.
+ * Writes records in one transaction, all or nothing; later duplicates of an
+ * id win. On postgres.js and PGlite the rows go through a binary COPY into a
+ * temporary table and one `INSERT ... SELECT ... ON CONFLICT DO UPDATE`; on
+ * other drivers through multi-row `INSERT ... ON CONFLICT` statements under the
+ * parameter limit. With `deferredIndex`, a load into an empty table drops the
+ * vector index first and rebuilds it from its own definition before
+ * committing.
  *
  * @returns whether the vector index was rebuilt.
  */
@@ -49,16 +53,14 @@ export async function bulkUpsert(
   records: readonly CheckedRecord[],
 ): Promise<boolean> {
   const unique = [...new Map(records.map((record) => [record.id, record])).values()]
-  const chunks = planChunks(unique)
   return context.db.transaction(async (tx) => {
     const index = context.deferredIndex && (await dropIndexIfEmpty(tx, context))
-    let pending: Promise<unknown> | undefined
-    for (const [start, end] of chunks) {
-      const query = upsertQuery(context.target, await format(unique, start, end))
-      if (pending) await pending
-      pending = dispatch(tx, query)
+    // pgvector's binary form is written here for `vector` only.
+    if (canCopy(tx) && context.target.vectorType === 'vector') {
+      await copyUpsert(tx, context.target, unique)
+    } else {
+      await insertUpsert(tx, context.target, unique)
     }
-    await pending
     if (index === undefined) return false
     if (context.maintenanceWorkMem !== undefined) {
       await tx.execute(settingsQuery([['maintenance_work_mem', context.maintenanceWorkMem]]))
@@ -67,6 +69,36 @@ export async function bulkUpsert(
     await tx.execute(sql.raw(index.definition))
     return true
   })
+}
+
+/** The temporary table a COPY load goes through; dropped at commit. */
+const LOAD_TABLE = sql`pg_temp."vecstore_load"`
+
+async function copyUpsert(
+  tx: CopyRunner,
+  target: QueryTarget,
+  records: readonly CheckedRecord[],
+): Promise<void> {
+  await tx.execute(
+    sql`CREATE TEMPORARY TABLE ${LOAD_TABLE} ("id" text, "embedding" vector, "payload" jsonb) ON COMMIT DROP`,
+  )
+  await tx.copyIn('pg_temp."vecstore_load"', binaryCopyChunks(records))
+  await tx.execute(upsertFromQuery(target, LOAD_TABLE))
+}
+
+// The next statement's text is formatted while the server runs the previous one.
+async function insertUpsert(
+  tx: SqlRunner,
+  target: QueryTarget,
+  records: readonly CheckedRecord[],
+): Promise<void> {
+  let pending: Promise<unknown> | undefined
+  for (const [start, end] of planChunks(records)) {
+    const query = upsertQuery(target, await format(records, start, end))
+    if (pending) await pending
+    pending = dispatch(tx, query)
+  }
+  await pending
 }
 
 // A Drizzle query runs when `then` is called: start it now, and mark it handled so a failure

@@ -30,6 +30,8 @@ import {
   resolveConfig,
   resolveSearchOptions,
 } from './pgvector-backend-config.js'
+import { onPglite } from './pglite-direct.js'
+import { onPostgresJs } from './postgres-js.js'
 import { prepareTable, type TableState } from './schema-sync.js'
 import { runSearch, payloadOf, type SearchContext } from './search-runner.js'
 import {
@@ -265,13 +267,14 @@ export class PgvectorBackend implements VectorBackend {
         vectorType: state.vectorType,
         hasUpdatedAt: state.hasUpdatedAt,
       }
+      const db = onPostgresJs(connection.db) ?? onPglite(connection.db) ?? connection.db
       const search = {
-        db: connection.db,
+        db,
         target,
         vectorIndex: state.vectorIndex,
         iterativeScans: state.iterativeScans,
       }
-      return { connection, db: connection.db, state, target, search }
+      return { connection, db, state, target, search }
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)

@@ -84,8 +84,17 @@ export function deleteByIdQuery(target: QueryTarget, id: string): SQL {
 export function upsertQuery(target: QueryTarget, rows: readonly RowText[]): SQL {
   const cast = sql.raw(target.vectorType)
   const values = rows.map((row) => sql`(${row.id}, ${row.vector}::${cast}, ${row.payload}::jsonb)`)
+  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") VALUES ${sql.join(values, sql`, `)} ${onConflictUpdate(target)}`
+}
+
+/** Upserts every row of another table with the same three columns (ids distinct). */
+export function upsertFromQuery(target: QueryTarget, source: SQL): SQL {
+  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") SELECT "id", "embedding", "payload" FROM ${source} ${onConflictUpdate(target)}`
+}
+
+function onConflictUpdate(target: QueryTarget): SQL {
   const touch = target.hasUpdatedAt ? sql`, "updated_at" = now()` : sql``
-  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") VALUES ${sql.join(values, sql`, `)} ON CONFLICT ("id") DO UPDATE SET "embedding" = EXCLUDED."embedding", "payload" = EXCLUDED."payload"${touch}`
+  return sql`ON CONFLICT ("id") DO UPDATE SET "embedding" = EXCLUDED."embedding", "payload" = EXCLUDED."payload"${touch}`
 }
 
 /** `EXPLAIN` of a query, as JSON (optionally executed, with actual row counts). */
