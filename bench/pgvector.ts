@@ -4,16 +4,16 @@
  *   npx tsx bench/pgvector.ts           (100k x 384 load, 1000 queries, Fashion-MNIST 60k/500)
  *   npx tsx bench/pgvector.ts --quick   (10k x 384, 200 queries, Fashion-MNIST 10k/100)
  *
- * Server: DATABASE_URL, else the one scripts/setup-postgres.sh starts. Prints a
+ * Server: DATABASE_URL, else the benchmark's own cluster (bench/lib/postgres-url.ts). Prints a
  * table and writes bench/results/pgvector.json.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { loadBenchmark, makeRecords } from './pgvector-load.js'
 import { latencyBenchmark, recallBenchmark } from './pgvector-search.js'
+import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { printTable } from './lib/table.js'
 
 const quick = process.argv.includes('--quick')
@@ -23,14 +23,8 @@ const SIZES = quick
 const TARGETS = { copyRatio: 0.5, langchainRatio: 3, latencyRatio: 1.15, recall: 0.95 }
 const root = fileURLToPath(new URL('../', import.meta.url))
 
-function databaseUrl(): string {
-  if (process.env['DATABASE_URL']) return process.env['DATABASE_URL']
-  const out = execFileSync('bash', ['scripts/setup-postgres.sh'], { cwd: root, encoding: 'utf8' })
-  return out.trim().split('\n').at(-1) as string
-}
-
 async function main(): Promise<void> {
-  const url = databaseUrl()
+  const url = benchDatabaseUrl()
   const sql = postgres(url, { max: 1, onnotice: () => {} })
   const [server] = await sql`SELECT version() AS version,
     (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS pgvector`

@@ -1,0 +1,295 @@
+/**
+ * Writes bench/results/report.md and its SVG charts from the JSON the benchmarks left in
+ * bench/results/. `npx tsx bench/report.ts` (bench/run.ts calls it after the benchmarks).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  anchorComparisons,
+  chromaComparisons,
+  type Comparison,
+  memoryComparisons,
+  pgvectorComparisons,
+} from './lib/comparisons.js'
+import { describeMachine } from './lib/machine.js'
+import { readResult, RESULTS_DIR } from './lib/results.js'
+import { type ChartSeries, renderChart } from './lib/svg-chart.js'
+import { sizeLabel } from './lib/synthetic.js'
+
+type Json = Record<string, unknown>
+const memory = readResult<Json>('memory')
+const chroma = readResult<Json>('chroma')
+const pgvector = readResult<Json>('pgvector')
+const anchors = readResult<Json>('pgvector-anchors')
+const sweep = readResult<Json>('pgvector-sweep')
+const scaling = readResult<Json>('scaling')
+const run = readResult<Json>('run')
+
+const f = (value: unknown, digits = 2) =>
+  Number(value).toLocaleString('en-US', { maximumFractionDigits: digits })
+const mib = (bytes: unknown) => `${f(Number(bytes) / 2 ** 20, 0)} MiB`
+
+/** The installed version of a package under `from`/node_modules. */
+function version(pkg: string, from: string): string {
+  try {
+    const file = join(from, 'node_modules', pkg, 'package.json')
+    return (JSON.parse(readFileSync(file, 'utf8')) as Json)['version'] as string
+  } catch {
+    return 'not installed'
+  }
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+function machineSection(): string {
+  const machine = describeMachine()
+  const server = (pgvector?.['server'] as Json | undefined) ?? {}
+  const benchDir = new URL('./', import.meta.url).pathname
+  const rootDir = new URL('../', import.meta.url).pathname
+  const rows = [
+    ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
+    ['RAM', `${machine.ramGiB} GiB`],
+    ['OS', `${machine.os} (Linux ${machine.kernel})`],
+    ['Node', machine.node],
+    ['PostgreSQL', String(server['version'] ?? 'not run').split(' on ')[0] as string],
+    ['pgvector', String(server['pgvector'] ?? 'not run')],
+    [
+      'Chroma server',
+      `${String(chroma?.['server'] ?? 'not run')} (${String(chroma?.['binding'] ?? '')})`,
+    ],
+    ['chromadb client', version('chromadb', rootDir)],
+    ['postgres.js', version('postgres', rootDir)],
+    ['@langchain/classic', version('@langchain/classic', benchDir)],
+    ['@langchain/community', version('@langchain/community', benchDir)],
+    ['@mastra/pg', version('@mastra/pg', benchDir)],
+  ]
+  return table(['', ''], rows)
+}
+
+function comparisonSection(rows: Comparison[]): string {
+  const verdict = (c: Comparison) => (c.met === undefined ? '' : c.met ? 'met' : '**missed**')
+  return table(
+    ['where', 'measure', 'vecstore', 'anchor', 'anchor value', 'ratio', 'value', 'target', ''],
+    rows.map((c) => [
+      c.area,
+      c.measure,
+      c.vecstore,
+      c.anchorName,
+      c.anchor,
+      c.ratioLabel,
+      f(c.ratio, 3),
+      c.target || '—',
+      verdict(c),
+    ]),
+  )
+}
+
+function anchorsSection(): string {
+  const libs = (anchors?.['libraries'] as Json[] | undefined) ?? []
+  if (!libs.length) return '_Not run._'
+  return [
+    `${f(anchors?.['rows'], 0)} rows x 384 (clustered, cosine), ${f(anchors?.['queries'], 0)} queries taking turns per query; HNSW m 16, ef_construction 64 on every table; each library with its defaults at query time.`,
+    '',
+    table(
+      [
+        'library',
+        'load + HNSW build, rows/s',
+        'p50 ms',
+        'p95 ms',
+        'QPS (1 client)',
+        'recall@10',
+        'used the HNSW index',
+      ],
+      libs.map((l) => [
+        String(l['name']),
+        f(l['loadRowsPerSec'], 0),
+        f(l['p50Ms'], 3),
+        f(l['p95Ms'], 3),
+        f(l['qps'], 0),
+        f(l['recallAt10'], 3),
+        l['usedHnswIndex'] ? 'yes' : 'no (exact scan)',
+      ]),
+    ),
+  ].join('\n')
+}
+
+function sweepSection(): string {
+  const points = (sweep?.['points'] as Json[] | undefined) ?? []
+  if (!points.length) return '_Not run._'
+  writeFileSync(
+    join(RESULTS_DIR, 'recall-vs-qps.svg'),
+    renderChart({
+      title: `pgvector HNSW on Fashion-MNIST ${sizeLabel(Number(sweep?.['corpus']))} (L2): ef_search sweep`,
+      xLabel: 'recall@10',
+      yLabel: 'queries per second (1 client)',
+      legend: 'bottom-left',
+      series: [
+        {
+          name: 'PgvectorBackend, HNSW m 16, ef_construction 64',
+          points: points.map((p) => ({
+            x: Number(p['recallAt10']),
+            y: Number(p['qps']),
+            label: `ef ${String(p['efSearch'])}`,
+          })),
+        },
+      ],
+    }),
+  )
+  return [
+    `Corpus ${f(sweep?.['corpus'], 0)} x 784, ${f(sweep?.['queries'], 0)} test images as queries, exact L2 top-10 as truth; load + index build ${f(sweep?.['loadSec'], 1)} s.`,
+    '',
+    '![recall@10 vs QPS](recall-vs-qps.svg)',
+    '',
+    table(
+      ['ef_search', 'recall@10', 'QPS', 'p50 ms', 'p95 ms'],
+      points.map((p) => [
+        String(p['efSearch']),
+        f(p['recallAt10'], 4),
+        f(p['qps'], 0),
+        f(p['p50Ms'], 3),
+        f(p['p95Ms'], 3),
+      ]),
+    ),
+  ].join('\n')
+}
+
+function scalingSection(): string {
+  const mem = (scaling?.['memory'] as Json[] | undefined) ?? []
+  const pg = (scaling?.['pgvector'] as Json[] | undefined) ?? []
+  if (!mem.length) return '_Not run._'
+  const series = (rows: Json[], key: string, name: string, dashed = false): ChartSeries => ({
+    name,
+    dashed,
+    points: rows.map((r) => ({ x: Number(r['n']), y: Number(r[key]) })),
+  })
+  writeFileSync(
+    join(RESULTS_DIR, 'latency-vs-size.svg'),
+    renderChart({
+      title: 'Top-10 query latency vs corpus size (384-dim, cosine)',
+      xLabel: 'corpus size (vectors)',
+      yLabel: 'latency, ms',
+      xLog: true,
+      yLog: true,
+      series: [
+        series(mem, 'p50Ms', 'in-memory (exact) p50'),
+        series(mem, 'p95Ms', 'in-memory (exact) p95', true),
+        series(pg, 'p50Ms', 'pgvector HNSW p50'),
+        series(pg, 'p95Ms', 'pgvector HNSW p95', true),
+      ],
+    }),
+  )
+  writeFileSync(
+    join(RESULTS_DIR, 'load-vs-size.svg'),
+    renderChart({
+      title: 'Load throughput vs corpus size (384-dim)',
+      xLabel: 'corpus size (vectors)',
+      yLabel: 'rows per second',
+      xLog: true,
+      yLog: true,
+      legend: 'bottom-right',
+      series: [
+        series(mem, 'loadRowsPerSec', 'in-memory upsertMany'),
+        series(pg, 'loadRowsPerSec', 'pgvector upsertMany (HNSW built in the call)'),
+      ],
+    }),
+  )
+  const rows = [
+    ...mem.map(
+      (m) =>
+        [
+          'in-memory (exact)',
+          m,
+          `${mib(m['peakRssBytes'])} peak RSS (vectors: ${mib(m['vectorBytes'])})`,
+        ] as const,
+    ),
+    ...pg.map(
+      (p) =>
+        [
+          'pgvector HNSW',
+          p,
+          `${mib(p['tableBytes'])} table + indexes (HNSW ${mib(p['indexBytes'])})`,
+        ] as const,
+    ),
+  ]
+  return [
+    `Synthetic clustered set (100 gaussian clusters, 384 dims, cosine), ${f(scaling?.['queries'], 0)} queries per size. Recall of pgvector against the exact in-memory result; recall of the in-memory backend against a plain double-precision scan over 10 queries.`,
+    '',
+    '![latency vs corpus size](latency-vs-size.svg)',
+    '',
+    '![load throughput vs corpus size](load-vs-size.svg)',
+    '',
+    table(
+      ['backend', 'n', 'load rows/s', 'p50 ms', 'p95 ms', 'QPS (1 client)', 'recall@10', 'memory'],
+      rows.map(([name, r, memoryText]) => [
+        name,
+        sizeLabel(Number(r['n'])),
+        f(r['loadRowsPerSec'], 0),
+        f(r['p50Ms'], 3),
+        f(r['p95Ms'], 3),
+        f(r['qps'], 0),
+        f(r['recallAt10'], 3),
+        memoryText,
+      ]),
+    ),
+  ].join('\n')
+}
+
+function runSection(): string {
+  const steps = (run?.['steps'] as Json[] | undefined) ?? []
+  if (!steps.length) return '_Benchmarks run one by one, not through bench/run.ts._'
+  return table(
+    ['script', 'seconds', 'status'],
+    steps.map((s) => [String(s['script']), f(s['seconds'], 1), String(s['status'])]),
+  )
+}
+
+const comparisons = [
+  ...memoryComparisons(memory),
+  ...pgvectorComparisons(pgvector),
+  ...anchorComparisons(anchors),
+  ...chromaComparisons(chroma),
+]
+const slower = comparisons.flatMap((c) => (c.slower ? [c.slower] : []))
+const recall = Number((pgvector?.['recall'] as Json | undefined)?.['recallAt10'])
+const mode = String(run?.['mode'] ?? pgvector?.['mode'] ?? 'unknown')
+const report = `# vecstore benchmark report
+
+Run ${String(run?.['date'] ?? new Date().toISOString())}, mode **${mode}**${run ? `, ${f(Number(run['seconds']) / 60, 1)} minutes in all` : ''}. Reproduce with \`npm run bench\` (\`npm run bench:quick\` for the smaller run). Absolute timings depend on the machine and on what else ran on it; the ratios are measured side by side in one run.
+
+## Machine
+
+${machineSection()}
+
+## Ratios against the anchors
+
+Each row: the vecstore figure, the alternative measured next to it in the same run, the ratio the issues set a target for (or none), and whether the target was met.
+
+${comparisonSection(comparisons)}
+
+pgvector recall@10 with the default HNSW on Fashion-MNIST (L2, vs exact): **${f(recall, 4)}** (target >= 0.95: ${recall >= 0.95 ? 'met' : '**missed**'}).
+
+## Where vecstore is slower
+
+${slower.length ? slower.map((s) => `- ${s}`).join('\n') : 'Nowhere in this run.'}
+
+## PgvectorBackend, LangChain PGVectorStore and @mastra/pg on the same data
+
+${anchorsSection()}
+
+## Recall against speed: pgvector HNSW ef_search sweep
+
+${sweepSection()}
+
+## How cost grows with the corpus
+
+${scalingSection()}
+
+## Run
+
+${runSection()}
+`
+writeFileSync(join(RESULTS_DIR, 'report.md'), report)
+console.log('written to bench/results/report.md (+ SVG charts)')
