@@ -1,15 +1,32 @@
+import { InvalidArgumentError } from '../core/errors.js'
+import type { Embedder } from './embedder.js'
+
 /**
- * A deterministic, offline embedder for demos and tests: words are hashed into
- * a fixed number of buckets (the "hashing trick"). It is lexical, not semantic:
- * texts score as similar when they share words, not meaning. Use a real
- * embedding model in an application.
+ * A deterministic, offline {@link Embedder} for demos and tests: words are
+ * hashed into a fixed number of buckets (the "hashing trick") and the counts
+ * normalized. It is **lexical, not semantic**: texts score as similar when
+ * they share words, not meaning ("car" and "automobile" are unrelated to it).
+ * Use a real embedding model in an application.
+ *
+ * @example
+ * ```ts
+ * const embedder = new HashingEmbedder() // 256 dimensions
+ * const [vector] = await embedder.embed(['how are scores computed'])
+ * ```
  */
-export class HashingEmbedder {
-  readonly model = 'hashing-v1'
+export class HashingEmbedder implements Embedder {
+  readonly model: string
   readonly dimensions: number
 
+  /** @param dimensions number of hash buckets (vector length), 8 to 16000. Default: 256. */
   constructor(dimensions = 256) {
+    if (!Number.isInteger(dimensions) || dimensions < 8 || dimensions > 16_000) {
+      throw new InvalidArgumentError(
+        'expected HashingEmbedder dimensions to be a whole number from 8 to 16000',
+      )
+    }
     this.dimensions = dimensions
+    this.model = `hashing-v1-${dimensions}`
   }
 
   async embed(texts: readonly string[]): Promise<number[][]> {
@@ -22,11 +39,12 @@ export class HashingEmbedder {
     for (const word of words) {
       if (STOP_WORDS.has(word) || word.length < 2) continue
       const hash = fnv1a(stem(word))
+      const bucket = hash % this.dimensions
       // The sign bit spreads collisions around zero instead of piling them up.
-      vector[hash % this.dimensions] =
-        (vector[hash % this.dimensions] as number) + (hash & 0x80000000 ? -1 : 1)
+      vector[bucket] = (vector[bucket] as number) + (hash & 0x80000000 ? -1 : 1)
     }
     const norm = Math.hypot(...vector)
+    // A text with no countable word still gets a valid (non-zero) vector under COSINE.
     return norm === 0 ? vector.map((_, i) => (i === 0 ? 1 : 0)) : vector.map((x) => x / norm)
   }
 }

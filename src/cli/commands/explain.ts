@@ -1,0 +1,54 @@
+import { InvalidArgumentError } from '../../core/errors.js'
+import { type Command, integerOption, positionals } from '../command.js'
+import { print } from '../output.js'
+import { URI_FORMS } from '../store-uri.js'
+import { openStore, type OpenStore } from '../stores/open-store.js'
+
+/** `vecstore explain URI`: does a search use the vector index? */
+export const explainCommand: Command = {
+  name: 'explain',
+  summary: 'show whether a sample search uses the vector index',
+  help: `Usage: vecstore explain URI [--top-k N] [--json]
+
+Plans a search with a stored entry's vector as the query and says whether it
+uses the vector index (pgvector: the HNSW or IVFFlat index, with the query
+plan). The in-memory backend always scans exactly; Chroma always searches its
+HNSW index. Reads only.
+
+Options:
+  --top-k N     results the sample search asks for (1-10000, default 10)
+  --json        print one JSON object
+  -h, --help    show this help
+
+${URI_FORMS}`,
+  options: { 'top-k': { type: 'string' }, json: { type: 'boolean' } },
+  async run(args) {
+    const [uri] = positionals(args, ['URI'])
+    const topK = integerOption(args, 'top-k', 10, 1, 10_000)
+    const store = await openStore(uri as string, { mode: 'read' })
+    try {
+      const plan = await store.explain(await sampleVector(store), topK)
+      if (args.values['json'] === true) print(JSON.stringify({ store: store.label, ...plan }))
+      else {
+        print(`store              ${store.label}`)
+        print(`uses vector index   ${plan.usesVectorIndex ? 'yes' : 'no'}`)
+        print(plan.text)
+      }
+      return 0
+    } finally {
+      await store.close()
+    }
+  },
+}
+
+// A real stored vector: the planner sees a query like the ones the store gets.
+async function sampleVector(store: OpenStore): Promise<Float32Array> {
+  const [first] = await store.backend.listWhere({}, 1)
+  const vector = first && (await store.vectorsOf([first.id])).get(first.id)
+  if (vector === undefined) {
+    throw new InvalidArgumentError(
+      `${store.label} is empty: explain samples a stored vector as its query`,
+    )
+  }
+  return vector
+}

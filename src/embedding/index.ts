@@ -1,0 +1,2 @@
+export type * from './embedder.js'
+export * from './hashing-embedder.js'
