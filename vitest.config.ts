@@ -24,7 +24,11 @@ export default defineConfig({
           name: 'integration',
           // One Postgres for the whole run (matters when it comes from Testcontainers).
           globalSetup: ['test/setup/postgres-global.ts'],
-          include: ['test/integration/**/*.test.ts', 'test/conformance/!(memory)*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/conformance/!(memory)*.test.ts',
+            'test/reliability/**/*.test.ts',
+          ],
           // One process, one file at a time: these files start servers and engines.
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,

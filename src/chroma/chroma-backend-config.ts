@@ -48,8 +48,24 @@ export interface ChromaBackendConfig {
 
   /** HNSW parameters, applied when the collection is created. Default: Chroma's. */
   readonly hnsw?: ChromaHnswOptions
+  /**
+   * Retries of a call that cannot reach the server (refused, reset, timed
+   * out), with exponential backoff, before it fails with `BackendConnectionError`.
+   * Default: 4 attempts, 100 ms doubling up to 2000 ms between them.
+   */
+  readonly retry?: ChromaRetryOptions
   /** Ids fetched per request when `listWhere`, `count` and `clearAll` page through a collection. Default: 5000. */
   readonly pageSize?: number
+}
+
+/** Retries of calls that cannot reach the Chroma server. */
+export interface ChromaRetryOptions {
+  /** Attempts in all, 1 (no retry) to 20. Default: 4. */
+  readonly attempts?: number
+  /** Delay before the first retry, 0 to 60 000 ms; doubled before each next one. Default: 100. */
+  readonly initialDelayMs?: number
+  /** Longest delay between two attempts, 0 to 60 000 ms. Default: 2000. */
+  readonly maxDelayMs?: number
 }
 
 /** How a local Chroma server is run (persistent and ephemeral mode). */

@@ -1,7 +1,11 @@
 import { InvalidArgumentError } from '../core/errors.js'
 import { parseMetric } from '../core/metric.js'
 import { isPlainObject, validateDimensions } from '../core/validate.js'
-import type { ChromaBackendConfig, ChromaHnswOptions } from './chroma-backend-config.js'
+import type {
+  ChromaBackendConfig,
+  ChromaHnswOptions,
+  ChromaRetryOptions,
+} from './chroma-backend-config.js'
 import type { CollectionRequest } from './chroma-collection.js'
 import { type ConnectionPlan, planConnection } from './chroma-connection.js'
 
@@ -10,6 +14,7 @@ export interface CheckedConfig {
   readonly collection: CollectionRequest
   readonly plan: ConnectionPlan
   readonly pageSize: number
+  readonly retry: Required<ChromaRetryOptions>
 }
 
 const DEFAULT_PAGE_SIZE = 5000
@@ -27,7 +32,18 @@ const KNOWN_KEYS = new Set<string>([
   'server',
   'hnsw',
   'pageSize',
+  'retry',
 ])
+const DEFAULT_RETRY: Required<ChromaRetryOptions> = {
+  attempts: 4,
+  initialDelayMs: 100,
+  maxDelayMs: 2000,
+}
+const RETRY_LIMITS: Readonly<Record<string, readonly [number, number]>> = {
+  attempts: [1, 20],
+  initialDelayMs: [0, 60_000],
+  maxDelayMs: [0, 60_000],
+}
 const HNSW_KEYS = { efConstruction: 1, efSearch: 1, maxNeighbors: 2 } as const
 // Chroma's collection names: 3-512 of [a-zA-Z0-9._-], alphanumeric at both ends, no '..'.
 const COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$/
@@ -52,6 +68,7 @@ export function checkConfig(collection: unknown, config: unknown): CheckedConfig
     },
     plan: planConnection(options),
     pageSize: checkPageSize(options.pageSize),
+    retry: checkRetry(options.retry),
   }
 }
 
@@ -98,4 +115,25 @@ function checkPageSize(pageSize: unknown): number {
     )
   }
   return pageSize as number
+}
+
+function checkRetry(retry: unknown): Required<ChromaRetryOptions> {
+  if (retry === undefined) return DEFAULT_RETRY
+  if (!isPlainObject(retry))
+    throw new InvalidArgumentError('ChromaBackend: expected retry to be an object')
+  const checked: Record<string, number> = { ...DEFAULT_RETRY }
+  for (const [key, value] of Object.entries(retry)) {
+    const limits = RETRY_LIMITS[key]
+    if (limits === undefined)
+      throw new InvalidArgumentError(`ChromaBackend: unknown retry option '${key.slice(0, 40)}'`)
+    if (value === undefined) continue
+    const [min, max] = limits
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+      throw new InvalidArgumentError(
+        `ChromaBackend: expected retry.${key} to be a whole number from ${min} to ${max}`,
+      )
+    }
+    checked[key] = value as number
+  }
+  return checked as Required<ChromaRetryOptions>
 }

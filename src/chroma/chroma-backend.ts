@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   ListedEntry,
   ListOptions,
@@ -27,7 +28,7 @@ import {
   retainEphemeral,
 } from './chroma-collection.js'
 import { type Connection, openConnection } from './chroma-connection.js'
-import { wrapChromaError } from './chroma-errors.js'
+import { isTransientChromaError, wrapChromaError } from './chroma-errors.js'
 import { allIds, nearest, payloadsOf } from './chroma-reads.js'
 import { deleteAll, toNumbers, upsertRecords, type WriteRecord } from './chroma-writes.js'
 import type { LocalChromaServerInfo } from './local-server.js'
@@ -253,23 +254,47 @@ export class ChromaBackend implements VectorBackend {
   }
 
   // Writes run one at a time: each upsert reads the entries' metadata before it writes them.
+  // A write's retries stay inside its turn, so a retried write never overtakes a later one.
   #write<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    const run = this.#writes.then(body, body)
+    const state = this.#ready()
+    const attempt = () => this.#retrying(operation, state, body)
+    const run = this.#writes.then(attempt, attempt)
     this.#writes = run.catch(() => undefined)
-    return this.#run(operation, () => run)
+    return this.#track(run)
   }
 
-  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
     const state = this.#ready()
-    const call = body()
+    return this.#track(this.#retrying(operation, state, body))
+  }
+
+  async #track<T>(call: Promise<T>): Promise<T> {
     this.#inflight.add(call)
     try {
       return await call
-    } catch (error) {
-      if (error instanceof VectorStoreError) throw error
-      throw wrapChromaError(operation, error, state.connection.server)
     } finally {
       this.#inflight.delete(call)
+    }
+  }
+
+  /**
+   * Runs a call, retrying it while the server cannot be reached (refused,
+   * reset, timed out) with bounded exponential backoff; every call is
+   * idempotent, so a retry after a lost answer changes nothing. Then wraps
+   * the failure in a vecstore error.
+   */
+  async #retrying<T>(operation: string, state: OpenState, body: () => Promise<T>): Promise<T> {
+    const { attempts, initialDelayMs, maxDelayMs } = this.#config.retry
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await body()
+      } catch (error) {
+        if (error instanceof VectorStoreError) throw error
+        if (attempt >= attempts || this.#closed || !isTransientChromaError(error)) {
+          throw wrapChromaError(operation, error, state.connection.server)
+        }
+      }
+      await sleep(Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1)))
     }
   }
 }

@@ -41,6 +41,12 @@ export function wrapChromaError(
   return new BackendQueryError(operation, message, { cause: error })
 }
 
+/** True when the server could not be reached at all (refused, reset, timed out): worth retrying. */
+export function isTransientChromaError(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? ''
+  return CONNECTION_ERRORS.has(name) || isFetchFailure(error)
+}
+
 function isFetchFailure(error: unknown): boolean {
   return error instanceof TypeError && /fetch failed/i.test(error.message)
 }

@@ -56,7 +56,7 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
   let client: ReturnType<typeof postgres>
   try {
     // Notices ("already exists, skipping") are expected during initialize: keep them off stdout.
-    client = postgres(dsn, { max: maxConnections, onnotice: () => {} })
+    client = postgres(dsn, { max: maxConnections, onnotice: () => {}, backoff: reconnectDelay })
   } catch {
     // The parser's error would quote the URL, password included: report without it.
     throw new InvalidArgumentError('expected dsn to be a valid postgres:// URL')
@@ -65,6 +65,15 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
     db: drizzle({ client }) as unknown as SqlDatabase,
     close: () => client.end({ timeout: 5 }),
   }
+}
+
+/**
+ * Seconds before a pooled connection that failed reconnects: 50 ms doubling
+ * to at most 2 s, with jitter. postgres.js's default grows to 20 s after a
+ * few failures, so a pool stayed down for that long after a server restart.
+ */
+export function reconnectDelay(failures: number): number {
+  return Math.min(0.05 * 2 ** Math.max(0, failures - 1), 2) * (0.75 + Math.random() / 4)
 }
 
 /**
