@@ -91,6 +91,8 @@ unix_socket_directories = '$RUN'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# Room for a 100k x 384 table and its HNSW index (the default 128MB is not).
+shared_buffers = 1GB
 EOF
 fi
 
