@@ -13,6 +13,7 @@ import {
 import type { Filter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
 import type { DistanceMetric } from '../core/metric.js'
+import { compareIds } from '../core/validate.js'
 import { observe, rejectsWith } from './assertions.js'
 import type { ConformanceSettings } from './conformance.js'
 import { type BackendFactory, type TestHarness, withBackend } from './harness.js'
@@ -56,12 +57,33 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['a string inside a vector', (b) => b.upsert('n', asVector([1, '2', 3]), {}), InvalidVectorError],
   ['a wrong-length vector', (b) => b.upsert('n', [1, 2], {}), DimensionMismatchError],
   ['a wrong-length query', (b) => b.search([1, 2, 3, 4], 1, {}), DimensionMismatchError],
+  ['a one-dimensional query', (b) => b.search([1], 1, {}), DimensionMismatchError],
+  [
+    'a Float32Array of the wrong length',
+    (b) => b.upsert('n', new Float32Array(4).fill(1), {}),
+    DimensionMismatchError,
+  ],
+  [
+    'a NaN in a Float32Array',
+    (b) => b.upsert('n', Float32Array.of(1, Number.NaN, 0), {}),
+    InvalidVectorError,
+  ],
+  ['null inside a vector', (b) => b.upsert('n', asVector([1, null, 0]), {}), InvalidVectorError],
+  ['null as vector', (b) => b.search(asVector(null), 1, {}), InvalidVectorError],
   ['an empty id', (b) => b.upsert('', [1, 0, 0], {}), InvalidIdError],
   ['an oversized id', (b) => b.upsert('x'.repeat(257), [1, 0, 0], {}), InvalidIdError],
   ['a number as id', (b) => b.upsert(42 as unknown as string, [1, 0, 0], {}), InvalidIdError],
   ['a NUL in an id', (b) => b.upsert('a\u0000b', [1, 0, 0], {}), InvalidIdError],
   ['an unpaired surrogate in an id', (b) => b.upsert('a\ud800', [1, 0, 0], {}), InvalidIdError],
   ['an empty id to delete', (b) => b.delete(''), InvalidIdError],
+  ['an oversized id to delete', (b) => b.delete('x'.repeat(257)), InvalidIdError],
+  ['a lone low surrogate in an id', (b) => b.upsert('\udc00a', [1, 0, 0], {}), InvalidIdError],
+  [
+    'undefined as id',
+    (b) => b.upsert(undefined as unknown as string, [1, 0, 0], {}),
+    InvalidIdError,
+  ],
+  ['an oversized after', (b) => b.listWhere({}, 5, { after: 'x'.repeat(257) }), InvalidIdError],
   ['an array as payload', (b) => b.upsert('n', [1, 0, 0], asPayload([1])), InvalidPayloadError],
   ['null as payload', (b) => b.upsert('n', [1, 0, 0], asPayload(null)), InvalidPayloadError],
   [
@@ -97,6 +119,37 @@ export const BAD_CALLS: readonly BadCall[] = [
     InvalidPayloadError,
   ],
   [
+    'an unpaired surrogate in a payload key',
+    (b) => b.upsert('n', [1, 0, 0], { ['k\ud800']: 1 }),
+    InvalidPayloadError,
+  ],
+  ['Infinity in a payload', (b) => b.upsert('n', [1, 0, 0], { x: Infinity }), InvalidPayloadError],
+  [
+    'a symbol in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ s: Symbol('s') })),
+    InvalidPayloadError,
+  ],
+  [
+    'a class instance in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ u: new URL('http://x') })),
+    InvalidPayloadError,
+  ],
+  [
+    'a typed array in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ v: new Float32Array(2) })),
+    InvalidPayloadError,
+  ],
+  [
+    'an array with holes in a payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload({ a: new Array(3) })),
+    InvalidPayloadError,
+  ],
+  [
+    'a Date as payload',
+    (b) => b.upsert('n', [1, 0, 0], asPayload(new Date())),
+    InvalidPayloadError,
+  ],
+  [
     'a NUL in a payload string',
     (b) => b.upsert('n', [1, 0, 0], { s: 'a\u0000' }),
     InvalidPayloadError,
@@ -113,6 +166,40 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['a key with a quote', (b) => b.count({ "a'b": 1 }), InvalidFilterError],
   ['a key with SQL', (b) => b.deleteWhere({ 'a; DROP TABLE x; --': 1 }), InvalidFilterError],
   ['a key starting with $', (b) => b.count(asFilter({ $where: 1 })), InvalidFilterError],
+  ['a key with a double quote', (b) => b.count({ 'a"b': 1 }), InvalidFilterError],
+  ['a key with a semicolon', (b) => b.listWhere({ 'a;b': 1 }, 5), InvalidFilterError],
+  ['a key that is a SQL comment', (b) => b.count({ '--': 1 }), InvalidFilterError],
+  ['a key that is a bind parameter', (b) => b.count(asFilter({ $1: 1 })), InvalidFilterError],
+  ["a key with ' OR '1'='1", (b) => b.deleteWhere({ "a' OR '1'='1": 1 }), InvalidFilterError],
+  ['a key with a space', (b) => b.search([1, 0, 0], 1, { 'a b': 1 }), InvalidFilterError],
+  ['an empty key', (b) => b.count({ '': 1 }), InvalidFilterError],
+  ['an oversized key', (b) => b.count({ ['k'.repeat(129)]: 1 }), InvalidFilterError],
+  ['an operator as a key', (b) => b.count(asFilter({ $in: [1] })), InvalidFilterError],
+  [
+    'an unknown operator $where',
+    (b) => b.count(asFilter({ a: { $where: 'sleep(1)' } })),
+    InvalidFilterError,
+  ],
+  [
+    'an unknown operator $like',
+    (b) => b.count(asFilter({ a: { $like: '%' } })),
+    InvalidFilterError,
+  ],
+  [
+    'an unknown operator inside $or',
+    (b) => b.deleteWhere(asFilter({ $or: [{ a: 1 }, { a: { $contains: 1 } }] })),
+    InvalidFilterError,
+  ],
+  ['NaN to $gte', (b) => b.count(asFilter({ a: { $gte: Number.NaN } })), InvalidFilterError],
+  ['Infinity to $lt', (b) => b.count(asFilter({ a: { $lt: Infinity } })), InvalidFilterError],
+  ['an object in $in', (b) => b.count(asFilter({ a: { $in: [{ b: 1 }] } })), InvalidFilterError],
+  ['a string to $exists', (b) => b.count(asFilter({ a: { $exists: 'yes' } })), InvalidFilterError],
+  [
+    'a filter nested too deep',
+    (b) => b.count(asFilter(JSON.parse('{"$and":['.repeat(20) + '{"a":1}' + ']}'.repeat(20)))),
+    InvalidFilterError,
+  ],
+  ['a string as filter', (b) => b.count(asFilter('a = 1')), InvalidFilterError],
   ['an array as filter', (b) => b.count(asFilter([])), InvalidFilterError],
   ['deleteWhere({})', (b) => b.deleteWhere({}), EmptyFilterError],
   [
@@ -130,6 +217,12 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['a negative topK', (b) => b.search([1, 0, 0], -1, {}), InvalidArgumentError],
   ['a fractional topK', (b) => b.search([1, 0, 0], 1.5, {}), InvalidArgumentError],
   ['a huge topK', (b) => b.search([1, 0, 0], 1e9, {}), InvalidArgumentError],
+  ['topK one past the bound', (b) => b.search([1, 0, 0], 10_001, {}), InvalidArgumentError],
+  ['an Infinity topK', (b) => b.search([1, 0, 0], Infinity, {}), InvalidArgumentError],
+  ['a NaN topK', (b) => b.search([1, 0, 0], Number.NaN, {}), InvalidArgumentError],
+  ['a string topK', (b) => b.search([1, 0, 0], '5' as unknown as number, {}), InvalidArgumentError],
+  ['a negative limit', (b) => b.listWhere({}, -5), InvalidArgumentError],
+  ['a zero limit', (b) => b.listWhere({}, 0), InvalidArgumentError],
   ['a NaN limit', (b) => b.listWhere({}, Number.NaN), InvalidArgumentError],
   ['an empty after', (b) => b.listWhere({}, 5, { after: '' }), InvalidIdError],
   [
@@ -148,6 +241,25 @@ export const BAD_CALLS: readonly BadCall[] = [
     DimensionMismatchError,
   ],
 ]
+
+/** Valid strings that carry SQL, JSON and Unicode hazards: stored and matched as they are. */
+export const HOSTILE_STRINGS: readonly string[] = [
+  "'; DROP TABLE vecstore_vectors; --",
+  "x' OR 'x'='x",
+  '"; DELETE FROM "t"; --',
+  '$1',
+  '$$',
+  '%_\\',
+  '{"$ne":null}',
+  'e\u0301',
+  '\u202eevil',
+  '👩‍👩‍👧',
+  // Not a leading U+FEFF: PGlite's text decoding strips it from the start of a value.
+  'bom\ufeff\u200b',
+  'line\nbreak\ttab',
+  'x'.repeat(256),
+]
+const HUGE_STRING = 'ä'.repeat(100_000)
 
 function good(id: string) {
   return { id, vector: [1, 2, 3], payload: { id } }
@@ -179,6 +291,51 @@ export function badInputCases(
             await rejectsWith(() => call(backend), errorClass, name)
             assert.deepEqual(await observe(backend, [1, 1, 0]), before, `${name} changed the index`)
           }
+        }),
+      settings.timeoutMs,
+    )
+
+    it(
+      'hostile but valid ids, keys and values are stored and matched literally',
+      () =>
+        withBackend(factory, { metric: 'cosine' }, async (backend) => {
+          const hostile = HOSTILE_STRINGS.map((text, i) => ({
+            id: text,
+            vector: [1, i + 1, 0],
+            payload: { s: text, [text]: i, n: i, big: i === 0 ? HUGE_STRING : 'small' },
+          }))
+          for (const { id, vector, payload } of hostile) await backend.upsert(id, vector, payload)
+          const listed = await backend.listWhere({}, 100)
+          assert.deepEqual(
+            listed.map((e) => e.id),
+            [...HOSTILE_STRINGS].sort(compareIds),
+            'ids listed',
+          )
+          for (const entry of listed) {
+            const i = HOSTILE_STRINGS.indexOf(entry.id)
+            assert.deepEqual(
+              entry.payload,
+              hostile[i]?.payload,
+              `payload of ${JSON.stringify(entry.id)}`,
+            )
+          }
+          for (const [i, text] of HOSTILE_STRINGS.entries()) {
+            assert.equal(await backend.count({ s: text }), 1, `count s=${JSON.stringify(text)}`)
+            assert.deepEqual(
+              (await backend.search([1, i + 1, 0], 1, { s: { $in: [text] } })).map((h) => h.id),
+              [text],
+            )
+          }
+          assert.equal(await backend.count({ s: "' OR '1'='1" }), 0)
+          assert.equal(
+            await backend.count({ s: { $ne: HOSTILE_STRINGS[0] as string } }),
+            HOSTILE_STRINGS.length - 1,
+          )
+          await backend.deleteWhere({ s: "y' OR 'y'='y" })
+          await backend.deleteWhere({ n: { $in: ['1', '$1', '*'] } })
+          assert.equal(await backend.count({}), HOSTILE_STRINGS.length, 'nothing deleted')
+          await backend.delete(HOSTILE_STRINGS[1] as string)
+          assert.equal(await backend.count({}), HOSTILE_STRINGS.length - 1)
         }),
       settings.timeoutMs,
     )

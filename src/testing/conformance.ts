@@ -3,6 +3,7 @@ import { semanticCases } from './cases-semantics.js'
 import { filterCases } from './cases-filters.js'
 import { badInputCases } from './cases-bad-input.js'
 import { propertyCases } from './cases-property.js'
+import { fuzzCases } from './cases-fuzz.js'
 
 /**
  * The backend conformance suite: every line of the contract, run against a
@@ -32,6 +33,7 @@ export function describeBackend(
     filterCases(factory, harness, settings)
     badInputCases(factory, harness, settings)
     propertyCases(factory, harness, settings)
+    fuzzCases(factory, harness, settings)
   })
 }
 
