@@ -18,6 +18,8 @@ export const MAX_RESULTS = 10_000
 /** Deepest nesting of objects and arrays accepted in a payload. */
 export const MAX_PAYLOAD_DEPTH = 32
 
+const BYTE_ORDER_MARK = 0xfeff
+
 export function validateId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0) {
     throw new InvalidIdError('expected id to be a non-empty string')
@@ -27,6 +29,10 @@ export function validateId(id: unknown): string {
   }
   if (!isStorableString(id)) {
     throw new InvalidIdError('expected id without NUL characters or unpaired surrogates')
+  }
+  // Text decoders (PGlite's among them) drop a leading byte-order mark: the id would come back changed.
+  if (id.charCodeAt(0) === BYTE_ORDER_MARK) {
+    throw new InvalidIdError('expected id not to start with U+FEFF (a byte-order mark)')
   }
   return id
 }

@@ -78,6 +78,7 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['an empty id to delete', (b) => b.delete(''), InvalidIdError],
   ['an oversized id to delete', (b) => b.delete('x'.repeat(257)), InvalidIdError],
   ['a lone low surrogate in an id', (b) => b.upsert('\udc00a', [1, 0, 0], {}), InvalidIdError],
+  ['a byte-order mark opening an id', (b) => b.upsert('\ufeffa', [1, 0, 0], {}), InvalidIdError],
   [
     'undefined as id',
     (b) => b.upsert(undefined as unknown as string, [1, 0, 0], {}),
