@@ -3,6 +3,7 @@ import type {
   ListedEntry,
   ListOptions,
   SearchHit,
+  StoredRecord,
   Vector,
   VectorBackend,
   VectorRecord,
@@ -15,6 +16,7 @@ import {
   compareIds,
   validateCount,
   validateId,
+  validateIds,
   validatePayload,
   validateRecords,
   validateVector,
@@ -29,7 +31,7 @@ import {
 } from './chroma-collection.js'
 import { type Connection, openConnection } from './chroma-connection.js'
 import { isTransientChromaError, wrapChromaError } from './chroma-errors.js'
-import { allIds, nearest, payloadsOf } from './chroma-reads.js'
+import { allIds, nearest, payloadsOf, recordsOf } from './chroma-reads.js'
 import { deleteAll, toNumbers, upsertRecords, type WriteRecord } from './chroma-writes.js'
 import type { LocalChromaServerInfo } from './local-server.js'
 import { type CompiledFilter, compileFilter } from './where.js'
@@ -207,6 +209,18 @@ export class ChromaBackend implements VectorBackend {
       return page.flatMap((id) => {
         const payload = payloads.get(id)
         return payload === undefined ? [] : [{ id, payload }]
+      })
+    })
+  }
+
+  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+    const state = this.#ready()
+    const checked = validateIds(ids)
+    return this.#run('getByIds', async () => {
+      const found = await recordsOf(state.collection, checked, state.maxBatchSize)
+      return checked.flatMap((id) => {
+        const record = found.get(id)
+        return record === undefined ? [] : [record]
       })
     })
   }

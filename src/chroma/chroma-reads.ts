@@ -1,4 +1,4 @@
-import type { SearchHit } from '../core/backend.js'
+import type { SearchHit, StoredRecord } from '../core/backend.js'
 import { BackendQueryError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
 import type { DistanceMetric } from '../core/metric.js'
@@ -134,13 +134,36 @@ export async function payloadsOf(
   ids: readonly string[],
   batchSize: number,
 ): Promise<Map<string, Payload>> {
-  const payloads = new Map<string, Payload>()
-  for (let start = 0; start < ids.length; start += batchSize) {
+  const found = await fetchByIds(collection, ids, batchSize, false)
+  return new Map([...found].map(([id, entry]) => [id, entry.payload]))
+}
+
+/** The entries with these ids (those that exist), vectors included, fetched in batches. */
+export async function recordsOf(
+  collection: ChromaCollectionLike,
+  ids: readonly string[],
+  batchSize: number,
+): Promise<Map<string, StoredRecord>> {
+  return fetchByIds(collection, ids, batchSize, true)
+}
+
+async function fetchByIds(
+  collection: ChromaCollectionLike,
+  ids: readonly string[],
+  batchSize: number,
+  withVectors: boolean,
+): Promise<Map<string, StoredRecord>> {
+  const unique = [...new Set(ids)]
+  const found = new Map<string, StoredRecord>()
+  for (let start = 0; start < unique.length; start += batchSize) {
     const page = await collection.get({
-      ids: ids.slice(start, start + batchSize),
-      include: ['metadatas'],
+      ids: unique.slice(start, start + batchSize),
+      include: withVectors ? ['metadatas', 'embeddings'] : ['metadatas'],
     })
-    page.ids.forEach((id, i) => payloads.set(id, fromMetadata(page.metadatas[i])))
+    page.ids.forEach((id, i) => {
+      const vector = Float32Array.from(page.embeddings[i] ?? [])
+      found.set(id, { id, vector, payload: fromMetadata(page.metadatas[i]) })
+    })
   }
-  return payloads
+  return found
 }

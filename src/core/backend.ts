@@ -24,6 +24,13 @@ export interface ListedEntry {
   readonly payload: Payload
 }
 
+/** One stored entry, vector included (as stored: float32). */
+export interface StoredRecord {
+  readonly id: string
+  readonly vector: Float32Array
+  readonly payload: Payload
+}
+
 /** Paging for {@link VectorBackend.listWhere}. */
 export interface ListOptions {
   /** Return only entries whose id sorts after this one (keyset paging). */
@@ -45,6 +52,8 @@ export interface VectorBackend {
   deleteWhere(filters: Filter): Promise<void>
   listWhere(filters: Filter, limit: number, options?: ListOptions): Promise<ListedEntry[]>
   count(filters: Filter): Promise<number>
+  /** The stored entries with these ids, vectors included, in the order asked; missing ids are skipped. */
+  getByIds?(ids: readonly string[]): Promise<StoredRecord[]>
   /** Writes many entries; all or none where the engine allows it. */
   upsertMany?(records: readonly VectorRecord[]): Promise<void>
   /** Deletes every entry: the explicit way to do what `deleteWhere({})` refuses. */

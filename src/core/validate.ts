@@ -181,6 +181,14 @@ export function validateCount(name: string, value: unknown): number {
   return value
 }
 
+/** Checks the ids of a `getByIds` call: an array of at most {@link MAX_RESULTS} valid ids. */
+export function validateIds(ids: unknown): string[] {
+  if (!Array.isArray(ids) || ids.length > MAX_RESULTS) {
+    throw new InvalidArgumentError(`expected ids to be an array of at most ${MAX_RESULTS} ids`)
+  }
+  return ids.map((id: unknown) => validateId(id))
+}
+
 /** Checks an optional dimension option. */
 export function validateDimensions(dim: unknown): number | undefined {
   if (dim === undefined) return undefined

@@ -1,4 +1,4 @@
-import type { ListedEntry, SearchHit } from '../core/backend.js'
+import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import { DimensionMismatchError } from '../core/errors.js'
 import {
   type Filter,
@@ -227,6 +227,21 @@ export class InMemoryIndex {
         payload: this.#payloads[slot] as Payload,
       }
     }
+  }
+
+  /** The entries with these ids (copies), in the order asked; missing ids are skipped. */
+  get(ids: readonly string[]): StoredRecord[] {
+    const found: StoredRecord[] = []
+    for (const id of ids) {
+      const slot = this.#slotOf.get(id)
+      if (slot === undefined) continue
+      found.push({
+        id,
+        vector: (this.#slab as VectorSlab).view(slot).slice(),
+        payload: structuredClone(this.#payloads[slot] as Payload),
+      })
+    }
+    return found
   }
 
   #listed(slot: number): ListedEntry {

@@ -2,6 +2,7 @@ import type {
   ListedEntry,
   ListOptions,
   SearchHit,
+  StoredRecord,
   Vector,
   VectorBackend,
   VectorRecord,
@@ -14,6 +15,7 @@ import {
   validateCount,
   validateDimensions,
   validateId,
+  validateIds,
   validatePayload,
   validateRecords,
   validateVector,
@@ -133,6 +135,10 @@ export class InMemoryVectorBackend implements VectorBackend {
     const index = this.#open()
     const after = options.after === undefined ? undefined : validateId(options.after)
     return index.list(parseFilter(filters), validateCount('limit', limit), after)
+  }
+
+  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+    return this.#open().get(validateIds(ids))
   }
 
   async count(filters: Filter): Promise<number> {

@@ -3,6 +3,7 @@ import type {
   ListedEntry,
   ListOptions,
   SearchHit,
+  StoredRecord,
   Vector,
   VectorBackend,
   VectorRecord,
@@ -14,6 +15,7 @@ import type { DistanceMetric } from '../core/metric.js'
 import {
   validateCount,
   validateId,
+  validateIds,
   validatePayload,
   validateRecords,
   validateVector,
@@ -38,6 +40,7 @@ import {
   countQuery,
   deleteByIdQuery,
   deleteQuery,
+  getByIdsQuery,
   listQuery,
   type QueryTarget,
   tableName,
@@ -228,6 +231,22 @@ export class PgvectorBackend implements VectorBackend {
       rowsOf(await ready.db.execute(listQuery(ready.target, where, n, after))),
     )
     return rows.map((row) => ({ id: String(row['id']), payload: payloadOf(row['payload']) }))
+  }
+
+  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+    const ready = this.#open()
+    const checked = validateIds(ids)
+    if (checked.length === 0) return []
+    const rows = await this.#run('getByIds', async () =>
+      rowsOf(await ready.db.execute(getByIdsQuery(ready.target, checked))),
+    )
+    const found = new Map(rows.map((row) => [String(row['id']), row]))
+    return checked.flatMap((id) => {
+      const row = found.get(id)
+      if (row === undefined) return []
+      const vector = Float32Array.from(JSON.parse(String(row['vector'])) as number[])
+      return [{ id, vector, payload: payloadOf(row['payload']) }]
+    })
   }
 
   async count(filters: Filter): Promise<number> {

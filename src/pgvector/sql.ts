@@ -68,6 +68,11 @@ export function listQuery(
   return sql`SELECT "id", "payload" FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
 }
 
+/** Entries by id, vectors as text. The ids travel as one JSON array parameter: one statement for any count. */
+export function getByIdsQuery(target: QueryTarget, ids: readonly string[]): SQL {
+  return sql`SELECT "id", "embedding"::text AS "vector", "payload" FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
+}
+
 export function countQuery(target: QueryTarget, where: SQL): SQL {
   return sql`SELECT count(*) AS "count" FROM ${target.table} WHERE ${where}`
 }

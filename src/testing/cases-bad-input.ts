@@ -79,6 +79,17 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['an oversized id to delete', (b) => b.delete('x'.repeat(257)), InvalidIdError],
   ['a lone low surrogate in an id', (b) => b.upsert('\udc00a', [1, 0, 0], {}), InvalidIdError],
   ['a byte-order mark opening an id', (b) => b.upsert('\ufeffa', [1, 0, 0], {}), InvalidIdError],
+  ['getByIds with an empty id among good ones', (b) => getByIds(b, ['ok', '']), InvalidIdError],
+  ['getByIds with ids not in an array', (b) => getByIds(b, 'ok'), InvalidArgumentError],
+  [
+    'getByIds with too many ids',
+    (b) =>
+      getByIds(
+        b,
+        Array.from({ length: 10_001 }, (_, i) => `id${i}`),
+      ),
+    InvalidArgumentError,
+  ],
   [
     'undefined as id',
     (b) => b.upsert(undefined as unknown as string, [1, 0, 0], {}),
@@ -274,6 +285,11 @@ async function upsertMany(
   return backend.upsertMany?.(records)
 }
 
+// Only called when the backend has getByIds (see the loop below).
+function getByIds(backend: VectorBackend, ids: unknown): Promise<unknown> {
+  return (backend.getByIds as (ids: unknown) => Promise<unknown>).call(backend, ids)
+}
+
 export function badInputCases(
   factory: BackendFactory,
   { describe, it }: TestHarness,
@@ -289,6 +305,7 @@ export function badInputCases(
           const before = await observe(backend, [1, 1, 0])
           for (const [name, call, errorClass] of BAD_CALLS) {
             if (name.startsWith('a batch') && !backend.upsertMany) continue
+            if (name.startsWith('getByIds') && !backend.getByIds) continue
             await rejectsWith(() => call(backend), errorClass, name)
             assert.deepEqual(await observe(backend, [1, 1, 0]), before, `${name} changed the index`)
           }

@@ -160,6 +160,26 @@ export function semanticCases(
       }))
   })
 
+  describe('reading entries back', () => {
+    test('getByIds returns float32 vectors and payloads in the order asked, missing ids skipped', () =>
+      withBackend(factory, { metric: 'l2' }, async (backend) => {
+        if (!backend.getByIds) return
+        // Values that need every float32 digit: 1/3, a subnormal-free tiny value, a large one.
+        const precise = [1 / 3, -2.5e-8, 123456.789]
+        await backend.upsert('p', precise, ROUND_TRIP_PAYLOAD)
+        await backend.upsert('q', [0, 1, 0], { q: true })
+        const found = await backend.getByIds(['q', 'missing', 'p'])
+        assert.deepEqual(
+          found.map((record) => record.id),
+          ['q', 'p'],
+        )
+        assert.deepEqual(Array.from(found[1]?.vector ?? []), Array.from(Float32Array.from(precise)))
+        assert.deepEqual(found[1]?.payload, ROUND_TRIP_PAYLOAD)
+        assert.deepEqual(found[0]?.payload, { q: true })
+        assert.deepEqual(await backend.getByIds([]), [])
+      }))
+  })
+
   describe('dimension', () => {
     test('the first write fixes the dimension', () =>
       withBackend(factory, cosine, async (backend) => {

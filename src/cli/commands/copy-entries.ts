@@ -74,13 +74,14 @@ async function withVectors(
   source: OpenStore,
   entries: readonly { id: string; payload: VectorRecord['payload'] }[],
 ): Promise<VectorRecord[]> {
-  const vectors = await source.vectorsOf(entries.map((entry) => entry.id))
-  return entries.map(({ id, payload }) => {
-    const vector = vectors.get(id)
-    if (vector === undefined) {
+  const records = await source.backend.getByIds(entries.map((entry) => entry.id))
+  const found = new Map(records.map((record) => [record.id, record]))
+  return entries.map(({ id }) => {
+    const record = found.get(id)
+    if (record === undefined) {
       throw new CopyCheckError(`entry ${JSON.stringify(id)} left the source during the copy`)
     }
-    return { id, vector, payload }
+    return record
   })
 }
 

@@ -44,7 +44,7 @@ ${URI_FORMS}`,
 // A real stored vector: the planner sees a query like the ones the store gets.
 async function sampleVector(store: OpenStore): Promise<Float32Array> {
   const [first] = await store.backend.listWhere({}, 1)
-  const vector = first && (await store.vectorsOf([first.id])).get(first.id)
+  const vector = first && (await store.backend.getByIds([first.id]))[0]?.vector
   if (vector === undefined) {
     throw new InvalidArgumentError(
       `${store.label} is empty: explain samples a stored vector as its query`,

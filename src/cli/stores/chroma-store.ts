@@ -20,8 +20,6 @@ const NO_TEXT_EMBEDDING = {
   generate: () =>
     Promise.reject(new Error('vecstore passes embeddings; it never embeds text here')),
 }
-// Chroma 1.0 refuses larger get-by-id requests than its max batch size (5461).
-const GET_BATCH = 1000
 
 /** A Chroma collection, on a local server over a directory or on a server over HTTP. */
 export async function openChromaStore(
@@ -75,21 +73,6 @@ async function storeOn(
     },
     get dim() {
       return backend.dim
-    },
-    async vectorsOf(ids) {
-      const found = new Map<string, Float32Array>()
-      for (let start = 0; start < ids.length; start += GET_BATCH) {
-        const page = await collection
-          .get({ ids: ids.slice(start, start + GET_BATCH), include: ['embeddings'] })
-          .catch((error: unknown) => {
-            throw wrapChromaError('read vectors', error, connection.server)
-          })
-        page.ids.forEach((id, i) => {
-          const vector = page.embeddings[i]
-          if (vector) found.set(id, Float32Array.from(vector))
-        })
-      }
-      return found
     },
     async stats() {
       const hnsw = hnswOf(collection.configuration)

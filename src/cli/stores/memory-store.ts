@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { InMemoryVectorBackend } from '../../memory/in-memory-vector-backend.js'
 import { StoreNotFoundError } from '../cli-errors.js'
-import { readSnapshotVectors } from './memory-vectors.js'
 import type { OpenStore, OpenStoreOptions } from './open-store.js'
 
 /** An in-memory index persisted to a snapshot file (plus its journal). */
@@ -20,7 +19,6 @@ export async function openMemoryStore(
     ...(options.metric !== undefined && { metric: options.metric }),
     ...(options.dim !== undefined && { dim: options.dim }),
   })
-  let vectors: Map<string, Float32Array> | undefined
   return {
     label,
     backend,
@@ -29,15 +27,6 @@ export async function openMemoryStore(
     },
     get dim() {
       return backend.dim
-    },
-    async vectorsOf(ids) {
-      vectors ??= readSnapshotVectors(path, backend.metric)
-      const found = new Map<string, Float32Array>()
-      for (const id of ids) {
-        const vector = vectors.get(id)
-        if (vector !== undefined) found.set(id, vector)
-      }
-      return found
     },
     async stats() {
       return {

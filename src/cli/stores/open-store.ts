@@ -26,15 +26,10 @@ export interface StorePlan {
 export interface OpenStore {
   /** The URI with any password redacted: safe to print. */
   readonly label: string
-  readonly backend: VectorBackend
+  readonly backend: VectorBackend & Required<Pick<VectorBackend, 'getByIds'>>
   readonly metric: DistanceMetric
   /** The dimension, once the store holds an entry or was created with one. */
   readonly dim: number | undefined
-  /**
-   * The stored vectors of these ids (missing ids are absent). The backend
-   * contract lists entries without vectors, so each store reads them its own way.
-   */
-  vectorsOf(ids: readonly string[]): Promise<Map<string, Float32Array>>
   stats(): Promise<StoreStats>
   explain(vector: Float32Array, topK: number): Promise<StorePlan>
   close(): Promise<void>

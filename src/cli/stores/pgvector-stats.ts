@@ -47,9 +47,3 @@ export async function tableSizes(run: RawSql, qualified: string): Promise<[strin
     ['total', Number(row?.['total'] ?? 0)],
   ]
 }
-
-/** Parses pgvector's text form `[1,2.5,-3]` (shortest round-trip floats: exact in float32). */
-export function parseVectorText(text: string): Float32Array {
-  const inner = text.trim().replace(/^\[|\]$/g, '')
-  return Float32Array.from(inner === '' ? [] : inner.split(',').map(Number))
-}

@@ -7,7 +7,7 @@ import { DEFAULT_TABLE_NAME } from '../../pgvector/table-spec.js'
 import { StoreNotFoundError } from '../cli-errors.js'
 import type { StoreLocation } from '../store-uri.js'
 import type { OpenStore, OpenStoreOptions } from './open-store.js'
-import { parseVectorText, tableSizes, vectorIndexOf } from './pgvector-stats.js'
+import { tableSizes, vectorIndexOf } from './pgvector-stats.js'
 import { rawSqlOf } from './raw-sql.js'
 
 type PgLocation = Extract<StoreLocation, { kind: 'pglite' | 'postgres' }>
@@ -58,7 +58,7 @@ async function storeOn(
   })
   // Names were validated by the backend (letters, digits, _): quoting is all that is left.
   const qualified = `${location.schema === undefined ? '' : `"${location.schema}".`}"${table}"`
-  const run = rawSqlOf(connection.db, 'read vectors')
+  const run = rawSqlOf(connection.db, 'read table statistics')
   return {
     label,
     backend,
@@ -67,14 +67,6 @@ async function storeOn(
     },
     get dim() {
       return backend.dim
-    },
-    async vectorsOf(ids) {
-      const rows = await run(
-        `SELECT "id", "embedding"::text AS "vector" FROM ${qualified}
-          WHERE "id" IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(ids)],
-      )
-      return new Map(rows.map((row) => [String(row['id']), parseVectorText(String(row['vector']))]))
     },
     async stats() {
       const index = await vectorIndexOf(run, qualified)
