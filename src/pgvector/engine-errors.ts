@@ -19,6 +19,10 @@ const CONNECTION_CODES = new Set([
 // SQLSTATE classes 08 (connection exception), 28 (authorization), 3D000 (no such database), 57P0x (shutdown).
 const CONNECTION_SQLSTATE = /^(08|28|3D000|57P0[1-3])/
 
+// node-postgres reports a lost connection without a code, by message only.
+const CONNECTION_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed)/
+
 const MAX_MESSAGE_LENGTH = 300
 
 /**
@@ -31,7 +35,10 @@ export function wrapEngineError(operation: string, error: unknown): VectorStoreE
   const cause = driverError(error)
   const code = stringProperty(cause, 'code')
   const message = sanitize(stringProperty(cause, 'message') ?? String(cause))
-  if ((code && CONNECTION_CODES.has(code)) || (code && CONNECTION_SQLSTATE.test(code))) {
+  const lost = code
+    ? CONNECTION_CODES.has(code) || CONNECTION_SQLSTATE.test(code)
+    : CONNECTION_MESSAGE.test(message)
+  if (lost) {
     return new BackendConnectionError(`${operation} failed: cannot use the database (${message})`, {
       cause,
     })

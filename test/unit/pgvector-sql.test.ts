@@ -251,6 +251,10 @@ describe('engine errors', () => {
     expect(wrapEngineError('search', refused)).toBeInstanceOf(BackendConnectionError)
     const auth = Object.assign(new Error('password authentication failed'), { code: '28P01' })
     expect(wrapEngineError('initialize', auth)).toBeInstanceOf(BackendConnectionError)
+    // node-postgres reports a lost connection by message only.
+    const terminated = new Error('Connection terminated unexpectedly')
+    expect(wrapEngineError('upsertMany', terminated)).toBeInstanceOf(BackendConnectionError)
+    expect(wrapEngineError('count', new Error('syntax error'))).toBeInstanceOf(BackendQueryError)
     const leaky = new Error('bad postgres://u:pw@h/db password=hunter2 [0.1,0.2,0.3,0.4,0.5]')
     const message = wrapEngineError('count', leaky).message
     expect(message).not.toMatch(/pw@|hunter2|0\.1,0\.2/)
