@@ -16,6 +16,7 @@ import {
   compareIds,
   validateCount,
   validateId,
+  validateNewId,
   validateIds,
   validatePayload,
   validateRecords,
@@ -133,7 +134,7 @@ export class ChromaBackend implements VectorBackend {
   async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
     const state = this.#ready()
     const record = {
-      id: validateId(id),
+      id: validateNewId(id),
       vector: validateVector(vector, this.#dim ?? this.#claimedDim, state.metric),
       payload: validatePayload(payload),
     }

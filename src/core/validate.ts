@@ -30,11 +30,21 @@ export function validateId(id: unknown): string {
   if (!isStorableString(id)) {
     throw new InvalidIdError('expected id without NUL characters or unpaired surrogates')
   }
-  // Text decoders (PGlite's among them) drop a leading byte-order mark: the id would come back changed.
-  if (id.charCodeAt(0) === BYTE_ORDER_MARK) {
+  return id
+}
+
+/**
+ * Checks the id of an entry being written: {@link validateId}, and no leading
+ * byte-order mark, which text decoders (PGlite's among them) drop, so the id
+ * would come back changed. Reads stay lenient: entries written before keep
+ * working.
+ */
+export function validateNewId(id: unknown): string {
+  const checked = validateId(id)
+  if (checked.charCodeAt(0) === BYTE_ORDER_MARK) {
     throw new InvalidIdError('expected id not to start with U+FEFF (a byte-order mark)')
   }
-  return id
+  return checked
 }
 
 /**
@@ -164,7 +174,7 @@ export function validateRecords(
     }
     const { id, vector, payload } = record as VectorRecord
     const checked = {
-      id: validateId(id),
+      id: validateNewId(id),
       vector: validateVector(vector, batchDim, metric),
       payload: validatePayload(payload),
     }
@@ -186,7 +196,8 @@ export function validateIds(ids: unknown): string[] {
   if (!Array.isArray(ids) || ids.length > MAX_RESULTS) {
     throw new InvalidArgumentError(`expected ids to be an array of at most ${MAX_RESULTS} ids`)
   }
-  return ids.map((id: unknown) => validateId(id))
+  // Array.from visits holes too, so a sparse array is refused like any missing id.
+  return Array.from(ids as unknown[], (id) => validateId(id))
 }
 
 /** Checks an optional dimension option. */

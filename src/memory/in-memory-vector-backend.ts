@@ -15,6 +15,7 @@ import {
   validateCount,
   validateDimensions,
   validateId,
+  validateNewId,
   validateIds,
   validatePayload,
   validateRecords,
@@ -87,7 +88,7 @@ export class InMemoryVectorBackend implements VectorBackend {
   async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
     const index = this.#open()
     const entry = {
-      id: validateId(id),
+      id: validateNewId(id),
       vector: validateVector(vector, this.#dim(index), index.metric),
       payload: structuredClone(validatePayload(payload)),
     }

@@ -35,6 +35,19 @@ export interface BulkContext {
   /** Drop and rebuild this index around a load into an empty table (undefined: never). */
   readonly deferredIndex: VectorIndexInfo | undefined
   readonly maintenanceWorkMem: string | undefined
+  /** Whether loads of {@link COPY_MIN_ROWS} or more may use COPY (see {@link mayCreateTempTables}). */
+  readonly copyLoads: boolean
+}
+
+/** Below this many rows one multi-row INSERT is cheaper than a temporary table and a COPY. */
+export const COPY_MIN_ROWS = 500
+
+/** COPY loads go through a temporary table: the role needs the TEMPORARY privilege. */
+export async function mayCreateTempTables(db: SqlRunner): Promise<boolean> {
+  const rows = rowsOf(
+    await db.execute(sql`SELECT has_database_privilege(current_database(), 'TEMPORARY') AS "temp"`),
+  )
+  return rows[0]?.['temp'] === true
 }
 
 /**
@@ -56,7 +69,8 @@ export async function bulkUpsert(
   return context.db.transaction(async (tx) => {
     const index = context.deferredIndex && (await dropIndexIfEmpty(tx, context))
     // pgvector's binary form is written here for `vector` only.
-    if (canCopy(tx) && context.target.vectorType === 'vector') {
+    const copy = context.copyLoads && unique.length >= COPY_MIN_ROWS
+    if (copy && canCopy(tx) && context.target.vectorType === 'vector') {
       await copyUpsert(tx, context.target, unique)
     } else {
       await insertUpsert(tx, context.target, unique)

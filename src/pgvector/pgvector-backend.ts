@@ -15,12 +15,13 @@ import type { DistanceMetric } from '../core/metric.js'
 import {
   validateCount,
   validateId,
+  validateNewId,
   validateIds,
   validatePayload,
   validateRecords,
   validateVector,
 } from '../core/validate.js'
-import { bulkUpsert } from './bulk-load.js'
+import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
 import { type Connection, rowsOf, type SqlDatabase } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
@@ -55,6 +56,8 @@ interface Ready {
   readonly state: TableState
   readonly target: QueryTarget
   readonly search: SearchContext
+  /** Large loads may go through COPY into a temporary table (driver and privilege allow it). */
+  readonly copyLoads: boolean
 }
 
 /**
@@ -122,7 +125,7 @@ export class PgvectorBackend implements VectorBackend {
   async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
     const ready = this.#open()
     const checked = {
-      id: validateId(id),
+      id: validateNewId(id),
       vector: this.#vector(ready, vector),
       payload: validatePayload(payload),
     }
@@ -152,6 +155,7 @@ export class PgvectorBackend implements VectorBackend {
           target: ready.target,
           deferredIndex: defer ? ready.state.vectorIndex : undefined,
           maintenanceWorkMem: config.maintenanceWorkMem,
+          copyLoads: ready.copyLoads,
         },
         checked,
       ),
@@ -293,7 +297,8 @@ export class PgvectorBackend implements VectorBackend {
         vectorIndex: state.vectorIndex,
         iterativeScans: state.iterativeScans,
       }
-      return { connection, db, state, target, search }
+      const copyLoads = db !== connection.db && (await mayCreateTempTables(db))
+      return { connection, db, state, target, search, copyLoads }
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)

@@ -62,12 +62,45 @@ async function copyIn(
   // A server error ends the stream early; `finished` then rejects with it.
   const done = finished(stream)
   done.catch(() => {})
-  for (const chunk of chunks) {
-    if (stream.destroyed) break
-    if (!stream.write(chunk)) await waitForDrain(stream)
+  const copyDone = copyDoneSent(stream)
+  try {
+    for (const chunk of chunks) {
+      if (stream.destroyed) break
+      if (!stream.write(chunk)) await waitForDrain(stream)
+    }
+  } catch (error) {
+    // postgres.js then sends CopyFail: the connection leaves COPY mode and can roll back.
+    stream.destroy(error as Error)
+    throw error
   }
   stream.end()
-  await done
+  await Promise.race([copyDone, done])
+  // postgres.js 3.4 never settles the stream when the server rejects the COPY after CopyDone
+  // (porsager/postgres#1173). A statement queued behind the COPY always answers: it fails
+  // (transaction aborted) exactly when the COPY failed.
+  const probe = client.unsafe('SELECT 1').then(
+    () => undefined,
+    (error: unknown) => {
+      if ((error as { code?: unknown } | null)?.code !== IN_FAILED_TRANSACTION) throw error
+      throw new Error('the server rejected the COPY of the batch', { cause: error })
+    },
+  )
+  await Promise.all([done, probe])
+}
+
+const IN_FAILED_TRANSACTION = '25P02'
+
+// Resolves once the stream has handed its end to postgres.js (which then sends CopyDone).
+function copyDoneSent(stream: Writable): Promise<void> {
+  const writable = stream as Writable & { _final?: (callback: (error?: Error) => void) => void }
+  const final = writable._final
+  if (typeof final !== 'function') return finished(stream).catch(() => {})
+  return new Promise((resolve) => {
+    writable._final = (callback) => {
+      final.call(stream, callback)
+      resolve()
+    }
+  })
 }
 
 function waitForDrain(stream: Writable): Promise<void> {

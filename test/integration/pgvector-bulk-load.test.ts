@@ -83,15 +83,16 @@ for (const engine of engines) {
         index: 'none',
       })
       const wide = { text: 'ß'.repeat(1_500_000) }
-      await backend.upsertMany([
-        { id: 'a', vector: [1, 0, 0, 0], payload: { small: true } },
-        { id: 'wide', vector: [0, 1, 0, 0], payload: wide },
-        { id: 'z', vector: [0, 0, 1, 0], payload: { small: true } },
-      ])
-      expect(await backend.listWhere({}, 3)).toEqual([
-        { id: 'a', payload: { small: true } },
+      // Enough rows for the COPY path, one of them wider than a chunk.
+      const rows = Array.from({ length: 600 }, (_, i) => ({
+        id: `n${String(i).padStart(3, '0')}`,
+        vector: [1, 0, 0, i],
+        payload: { small: true } as Payload,
+      }))
+      await backend.upsertMany([...rows, { id: 'wide', vector: [0, 1, 0, 0], payload: wide }])
+      expect(await backend.count({})).toBe(601)
+      expect(await backend.listWhere({}, 2, { after: 'n599' })).toEqual([
         { id: 'wide', payload: wide },
-        { id: 'z', payload: { small: true } },
       ])
       await backend.close()
     })
@@ -138,5 +139,31 @@ for (const engine of engines) {
       expect(await backend.listWhere({}, 10)).toEqual([{ id: 'kept', payload: { v: 1 } }])
       await backend.close()
     })
+
+    if (engine.url !== undefined)
+      it('a COPY the server rejects (statement timeout) fails with a typed error, writes nothing and frees the connection', async () => {
+        const url = new URL(engine.url as string)
+        url.searchParams.set('options', '-c statement_timeout=30')
+        const backend = await PgvectorBackend.create({
+          dsn: url.href,
+          table: 'bulk_timeout',
+          schema: engine.schema,
+          dim: DIM,
+          index: 'none',
+          maxConnections: 1,
+        })
+        // 2000 rows are sent before the server gives up (it rejects after CopyDone); 20000 not.
+        for (const rows of [2000, 20_000]) {
+          await expect(backend.upsertMany(records(rows, DIM, 1))).rejects.toMatchObject({
+            code: 'BACKEND_QUERY',
+          })
+        }
+        expect(await backend.count({})).toBe(0)
+        const stuck = await engine.sql(
+          `SELECT count(*)::int AS "n" FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'`,
+        )
+        expect(stuck[0]?.['n']).toBe(0)
+        await backend.close()
+      })
   })
 }
