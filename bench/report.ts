@@ -259,9 +259,12 @@ const snapshotN = Number(memory?.['n'])
 const snapshotVerdict =
   snapshotN === 100_000 ? (snapshotMs < 2000 ? 'met' : '**missed**') : 'the target is set at 100k'
 const mode = String(run?.['mode'] ?? pgvector?.['mode'] ?? 'unknown')
+// The 1M scaling point may come from a later `bench/scaling.ts --scale=1m` run: say how to get it.
+const withMillion = String(scaling?.['mode']).includes('1m')
+const reproduce = withMillion ? 'npm run bench -- --scale=1m' : 'npm run bench'
 const report = `# vecstore benchmark report
 
-Run ${String(run?.['date'] ?? new Date().toISOString())}, mode **${mode}**${run ? `, ${f(Number(run['seconds']) / 60, 1)} minutes in all` : ''}. Reproduce with \`npm run bench\` (\`npm run bench:quick\` for the smaller run). Absolute timings depend on the machine and on what else ran on it; the ratios are measured side by side in one run.
+Run ${String(run?.['date'] ?? new Date().toISOString())}, mode **${mode}**${run ? `, ${f(Number(run['seconds']) / 60, 1)} minutes in all` : ''}. Reproduce with \`${reproduce}\` (\`npm run bench:quick\` for the smaller run). Absolute timings depend on the machine and on what else ran on it; the ratios are measured side by side in one run.
 
 ## Machine
 
