@@ -50,22 +50,30 @@ async function rawSide(): Promise<Side> {
   })
   return {
     name: 'raw chromadb',
-    upsert: async (records) => {
-      for (let i = 0; i < records.length; i += BATCH) {
-        const batch = records.slice(i, i + BATCH)
-        await collection.upsert({
-          ids: batch.map((r) => r.id),
-          embeddings: batch.map((r) => r.vector),
-          metadatas: batch.map((r) => r.payload as Record<string, string | number | boolean>),
-        })
-      }
-    },
+    upsert: (records) =>
+      upsertInBatches(collection, records, (p) => p as Record<string, string | number | boolean>),
     query: (vector) => collection.query({ queryEmbeddings: [vector], nResults: K }),
     nearestIds: async (vector) =>
       (await collection.query({ queryEmbeddings: [vector], nResults: K })).ids[0] ?? [],
     filtered: (vector) =>
       collection.query({ queryEmbeddings: [vector], nResults: K, where: { g: 'g3' } }),
     close: async () => raw.deleteCollection({ name: collection.name }),
+  }
+}
+
+// The raw client's upsert, in the batches every side uses; `metadata` is the only difference.
+async function upsertInBatches(
+  collection: Awaited<ReturnType<typeof raw.createCollection>>,
+  records: readonly Rec[],
+  metadata: (payload: Payload) => Record<string, string | number | boolean>,
+): Promise<void> {
+  for (let i = 0; i < records.length; i += BATCH) {
+    const batch = records.slice(i, i + BATCH)
+    await collection.upsert({
+      ids: batch.map((r) => r.id),
+      embeddings: batch.map((r) => r.vector),
+      metadatas: batch.map((r) => metadata(r.payload)),
+    })
   }
 }
 
@@ -88,16 +96,7 @@ async function layoutSide(): Promise<Side> {
     })
   return {
     name: 'raw, vecstore layout',
-    upsert: async (records) => {
-      for (let i = 0; i < records.length; i += BATCH) {
-        const batch = records.slice(i, i + BATCH)
-        await collection.upsert({
-          ids: batch.map((r) => r.id),
-          embeddings: batch.map((r) => r.vector),
-          metadatas: batch.map((r) => toMetadata(r.payload)),
-        })
-      }
-    },
+    upsert: (records) => upsertInBatches(collection, records, toMetadata),
     query: (vector) => query(vector, false),
     nearestIds: async (vector) => ((await query(vector, false)).ids[0] ?? []).slice(0, K),
     filtered: (vector) => query(vector, true),
