@@ -2,6 +2,7 @@ import type { PGlite } from '@electric-sql/pglite'
 import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError, MissingDependencyError } from '../core/errors.js'
+import { deferredCloseSockets } from './deferred-close-socket.js'
 
 /** Any Drizzle Postgres database: postgres-js, node-postgres, PGlite, ... */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,7 +57,13 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
   let client: ReturnType<typeof postgres>
   try {
     // Notices ("already exists, skipping") are expected during initialize: keep them off stdout.
-    client = postgres(dsn, { max: maxConnections, onnotice: () => {}, backoff: reconnectDelay })
+    client = postgres(dsn, {
+      max: maxConnections,
+      onnotice: () => {},
+      backoff: reconnectDelay,
+      // Not in postgres.js's types, but documented ("Custom socket").
+      ...({ socket: deferredCloseSockets() } as object),
+    })
   } catch {
     // The parser's error would quote the URL, password included: report without it.
     throw new InvalidArgumentError('expected dsn to be a valid postgres:// URL')

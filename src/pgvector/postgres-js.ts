@@ -29,17 +29,61 @@ export function onPostgresJs(db: SqlDatabase): SqlDatabase | undefined {
   if (!isPostgresJs(client)) return undefined
   const dialect = new PgDialect()
   const prepare = client.options.prepare !== false
-  const runner = (on: PostgresJsClient): CopyRunner => ({
+  const runner = (on: PostgresJsClient, send: Sender = sendNow): CopyRunner => ({
     execute(query: SQL) {
       const { sql, params } = dialect.sqlToQuery(query)
-      return on.unsafe(sql, params, { prepare })
+      return send(() => on.unsafe(sql, params, { prepare }))
     },
-    copyIn: (table, chunks) => copyIn(on, `COPY ${table} FROM STDIN (FORMAT binary)`, chunks),
+    copyIn: (table, chunks) =>
+      send(() => copyIn(on, `COPY ${table} FROM STDIN (FORMAT binary)`, chunks)),
   })
   return {
     ...runner(client),
-    transaction: (body) => client.begin((tx) => body(runner(tx))),
+    transaction: (body) => transactionOn(client, (tx, send) => body(runner(tx, send))),
   }
+}
+
+/** Sends one statement (or COPY) on a connection. */
+type Sender = <R>(statement: () => PromiseLike<R>) => Promise<R>
+
+const sendNow: Sender = (statement) => Promise.resolve(statement())
+
+/**
+ * `client.begin(body)`, except that nothing is sent once the transaction's
+ * connection is gone. postgres.js 3.4 still hands statements to a closed
+ * connection (its own ROLLBACK after the body fails, or the body's next
+ * statement) and writes them, from a timer, to a socket it has dropped: an
+ * uncaught TypeError that ends the process (porsager/postgres#1208). `begin`
+ * rejects as soon as the connection closes; from then on the body's
+ * statements never settle, so the body never ends and postgres.js sends
+ * nothing more. The server rolls back what the lost connection had begun.
+ */
+function transactionOn<T>(
+  client: PostgresJsClient,
+  body: (tx: PostgresJsClient, send: Sender) => Promise<T>,
+): Promise<T> {
+  let settled = false
+  const send: Sender = async (statement) => {
+    if (settled) return unsettled()
+    try {
+      return await statement()
+    } catch (error) {
+      // A lost connection rejects its statement first and `begin` right after: wait for that.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (settled) return unsettled()
+      throw error
+    }
+  }
+  return client
+    .begin((tx) => body(tx, send))
+    .finally(() => {
+      settled = true
+    })
+}
+
+// A fresh promise each time: a shared one would keep every stalled body reachable.
+function unsettled(): Promise<never> {
+  return new Promise(() => {})
 }
 
 // postgres.js's `sql` is a function with these members; other drivers' clients are objects.

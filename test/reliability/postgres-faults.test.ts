@@ -11,8 +11,8 @@ import {
 } from './helpers/own-postgres.js'
 
 // Server faults on a native Postgres cluster of this file's own (never the shared one):
-// restarted and stopped under a concurrent write load, through one PgvectorBackend whose
-// postgres.js pool must reconnect by itself.
+// restarted and stopped under a concurrent write load and between calls, through one
+// PgvectorBackend whose postgres.js pool must reconnect by itself.
 const unavailable = ownPostgresUnavailable()
 const DIM = 8
 
@@ -30,71 +30,78 @@ if (unavailable !== undefined && process.env['REQUIRE_POSTGRES'] !== '1') {
       await pg?.destroy()
     })
 
-    // postgres.js 3.4.9 cannot survive a server that drops connections mid-query under load: a
-    // Sync written just before the socket closes leaves its write timer armed forever (that
-    // connection never sends again: calls hang until CONNECT_TIMEOUT) or fires on a null socket
-    // (an uncatchable TypeError). Upstream: porsager/postgres#1154, #1208 (fix PRs #1168, #1209).
-    // The check is kept runnable (VECSTORE_PG_MIDLOAD_FAULTS=1) until a fixed release exists.
-    it.skipIf(process.env['VECSTORE_PG_MIDLOAD_FAULTS'] !== '1')(
-      'pg_ctl restart mid-load (postgres.js defect, opt-in): typed errors, reconnects, no acknowledged write lost, a failed upsertMany leaves nothing',
-      async () => {
-        const backend = await PgvectorBackend.create({
-          dsn: pg.url,
-          table: 'fault_restart',
-          dim: DIM,
-          maxConnections: 6,
-        })
-        const locker = postgres(pg.url, { max: 1, onnotice: () => {} })
-        try {
-          // A batch that is certainly in flight when the server goes: one of its rows is
-          // locked by another session, so its transaction waits inside the server.
-          await backend.upsert('locked', ones(), { v: 'before' })
-          let release!: () => void
-          let locked!: () => void
-          const held = new Promise<void>((resolve) => (release = resolve))
-          const lockAcquired = new Promise<void>((resolve) => (locked = resolve))
-          const lockTx = locker
-            .begin(async (tx) => {
-              await tx`SELECT 1 FROM fault_restart WHERE id = 'locked' FOR UPDATE`
-              locked()
-              await held
-            })
-            .catch((error: unknown) => error)
-          await lockAcquired
-          const blocked = backend
-            .upsertMany([
-              { id: 'blocked-1', vector: ones(), payload: { v: 1 } },
-              { id: 'locked', vector: ones(), payload: { v: 'after' } },
-              { id: 'blocked-2', vector: ones(), payload: { v: 2 } },
-            ])
-            .then(
-              () => undefined,
-              (error: unknown) => error,
-            )
-          await waitFor(async () => Number(await pg.psql(LOCK_WAITERS)) > 0, 'the batch to wait')
+    it('pg_ctl restart and pg_ctl stop mid-load, 3 rounds: typed errors while down, the pool reconnects, no acknowledged write lost, a failed upsertMany (COPY loads included) leaves nothing', async () => {
+      const backend = await PgvectorBackend.create({
+        dsn: pg.url,
+        table: 'fault_midload',
+        dim: DIM,
+        maxConnections: 6,
+      })
+      const locker = postgres(pg.url, { max: 1, onnotice: () => {} })
+      try {
+        // A batch certainly in flight at the first restart: one of its rows is locked by
+        // another session, so its transaction waits inside the server. The restart ends that
+        // session; nothing more is sent on it.
+        await backend.upsert('locked', ones(), { v: 'before' })
+        await locker
+          .unsafe(`BEGIN; SELECT 1 FROM fault_midload WHERE id = 'locked' FOR UPDATE`)
+          .simple()
+        const blocked = backend
+          .upsertMany([
+            { id: 'blocked-1', vector: ones(), payload: { v: 1 } },
+            { id: 'locked', vector: ones(), payload: { v: 'after' } },
+            { id: 'blocked-2', vector: ones(), payload: { v: 2 } },
+          ])
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          )
+        await waitFor(async () => Number(await pg.psql(LOCK_WAITERS)) > 0, 'the batch to wait')
 
-          const load = startWriteLoad(backend, { workers: 8, dim: DIM, prefix: 'r' })
+        // Worker 0 writes COPY-sized batches, so some loads are cut mid-COPY.
+        const load = startWriteLoad(backend, {
+          workers: 8,
+          dim: DIM,
+          prefix: 'm',
+          largeBatchRows: COPY_BATCH,
+        })
+        let faults = 0
+        for (let round = 0; round < 3; round++) {
           await load.waitForMoreAcks(150, 60_000)
           await pg.restart()
-          release()
+          faults++
           await load.waitForMoreAcks(150, 60_000)
-          await load.stop()
-
-          expect(await blocked).toBeInstanceOf(BackendConnectionError)
-          await lockTx
-          const figures = await checkAfterFault(backend, load)
-          const stored = await listAll(backend)
-          expect(stored.has('blocked-1') || stored.has('blocked-2')).toBe(false)
-          expect(stored.get('locked')).toEqual({ v: 'before' })
-          console.info('postgres restart mid-load:', figures)
-          expect(figures.lostAcked).toBe(0)
-        } finally {
-          await locker.end({ timeout: 1 })
-          await backend.close()
+          await pg.stop()
+          faults++
+          // Workers wait for the pool's reconnect delay (at most 2 s), then fail: typed, checked below.
+          const failedBefore = load.errors.length
+          await waitFor(
+            async () => load.errors.length >= failedBefore + 8,
+            'calls to fail while the server is stopped',
+          )
+          await pg.start()
         }
-        expect(await pg.psql(APP_CONNECTIONS)).toBe('0')
-      },
-    )
+        await load.waitForMoreAcks(150, 60_000)
+        await load.stop()
+
+        expect(await blocked).toBeInstanceOf(BackendConnectionError)
+        const figures = await checkAfterFault(backend, load)
+        const stored = await listAll(backend)
+        expect(stored.has('blocked-1') || stored.has('blocked-2')).toBe(false)
+        expect(stored.get('locked')).toEqual({ v: 'before' })
+        const copyBatches = load.failedBatches.filter((batch) => batch.length === COPY_BATCH)
+        console.info(`postgres restart and stop mid-load: ${faults} faults,`, {
+          ...figures,
+          failedCopyBatches: copyBatches.length,
+          slowestCall: load.slowest,
+        })
+        expect(figures.lostAcked).toBe(0)
+      } finally {
+        await locker.end({ timeout: 1 })
+        await backend.close()
+      }
+      expect(await pg.psql(APP_CONNECTIONS)).toBe('0')
+    })
 
     it('pg_ctl stop and start, and pg_ctl restart, between calls: typed errors while down, the pool reconnects by itself, nothing acknowledged is lost', async () => {
       const backend = await PgvectorBackend.create({
@@ -177,6 +184,8 @@ if (unavailable !== undefined && process.env['REQUIRE_POSTGRES'] !== '1') {
   })
 }
 
+// At least COPY_MIN_ROWS: these batches go through COPY.
+const COPY_BATCH = 600
 const ones = () => Array.from({ length: DIM }, () => 1)
 const LOCK_WAITERS = `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'vecstore'`
 // Client sessions other than this psql: the backends' pools must all be gone after close().

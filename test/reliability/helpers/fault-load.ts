@@ -25,13 +25,19 @@ export interface WriteLoad {
 }
 
 /**
- * Runs `workers` concurrent loops of upsert, upsertMany (4 rows), count and
- * search on disjoint ids until stopped. A failed call is recorded and the
- * loop goes on after a short pause, as an application would.
+ * Runs `workers` concurrent loops of upsert, upsertMany (4 rows, or
+ * `largeBatchRows` for worker 0), count and search on disjoint ids until
+ * stopped. A failed call is recorded and the loop goes on after a short
+ * pause, as an application would.
  */
 export function startWriteLoad(
   backend: VectorBackend,
-  { workers, dim, prefix }: { workers: number; dim: number; prefix: string },
+  {
+    workers,
+    dim,
+    prefix,
+    largeBatchRows = 4,
+  }: { workers: number; dim: number; prefix: string; largeBatchRows?: number },
 ): WriteLoad {
   let running = true
   const load: WriteLoad = {
@@ -80,7 +86,8 @@ export function startWriteLoad(
             load.acked.set(id, payload)
             break
           case 2: {
-            const records = [0, 1, 2, 3].map((j) => ({
+            const rows = w === 0 ? largeBatchRows : 4
+            const records = Array.from({ length: rows }, (_, j) => ({
               id: `${id}-${j}`,
               vector: vectorOf(w, i + j),
               payload: { ...payload, j },
