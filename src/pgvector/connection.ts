@@ -61,6 +61,10 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
       max: maxConnections,
       onnotice: () => {},
       backoff: reconnectDelay,
+      // postgres.js would query the array types on every new connection, and that query's
+      // failure (the server gone meanwhile) is an unhandled rejection, which ends the process.
+      // No statement here binds or reads an array.
+      fetch_types: false,
       // Not in postgres.js's types, but documented ("Custom socket").
       ...({ socket: deferredCloseSockets() } as object),
     })

@@ -96,6 +96,11 @@ if (unavailable !== undefined && process.env['REQUIRE_POSTGRES'] !== '1') {
           slowestCall: load.slowest,
         })
         expect(figures.lostAcked).toBe(0)
+        // A connection postgres.js left unable to send would wait for connect_timeout on reconnect.
+        const stalled = load.errors.filter(
+          (error) => (error as { cause?: { code?: unknown } }).cause?.code === 'CONNECT_TIMEOUT',
+        )
+        expect(stalled.length, 'calls that waited for connect_timeout').toBe(0)
       } finally {
         await locker.end({ timeout: 1 })
         await backend.close()
