@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../core/errors.js'
 import { parseMetric } from '../core/metric.js'
 import { isPlainObject, validateDimensions } from '../core/validate.js'
+import { wholeNumber } from '../internal/options.js'
 import type {
   ChromaBackendConfig,
   ChromaHnswOptions,
@@ -95,26 +96,14 @@ function checkHnsw(hnsw: unknown): ChromaHnswOptions | undefined {
     const min = HNSW_KEYS[key as keyof typeof HNSW_KEYS]
     if (min === undefined)
       throw new InvalidArgumentError(`ChromaBackend: unknown hnsw option '${key.slice(0, 40)}'`)
-    if (
-      value !== undefined &&
-      (!Number.isInteger(value) || (value as number) < min || (value as number) > 100_000)
-    ) {
-      throw new InvalidArgumentError(
-        `ChromaBackend: expected hnsw.${key} to be a whole number from ${min} to 100000`,
-      )
-    }
+    if (value !== undefined) wholeNumber(`hnsw.${key}`, value, [min, 100_000], 'ChromaBackend')
   }
   return hnsw as ChromaHnswOptions
 }
 
 function checkPageSize(pageSize: unknown): number {
   if (pageSize === undefined) return DEFAULT_PAGE_SIZE
-  if (!Number.isInteger(pageSize) || (pageSize as number) < 1 || (pageSize as number) > 100_000) {
-    throw new InvalidArgumentError(
-      'ChromaBackend: expected pageSize to be a whole number from 1 to 100000',
-    )
-  }
-  return pageSize as number
+  return wholeNumber('pageSize', pageSize, [1, 100_000], 'ChromaBackend')
 }
 
 function checkRetry(retry: unknown): Required<ChromaRetryOptions> {
@@ -127,13 +116,7 @@ function checkRetry(retry: unknown): Required<ChromaRetryOptions> {
     if (limits === undefined)
       throw new InvalidArgumentError(`ChromaBackend: unknown retry option '${key.slice(0, 40)}'`)
     if (value === undefined) continue
-    const [min, max] = limits
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-      throw new InvalidArgumentError(
-        `ChromaBackend: expected retry.${key} to be a whole number from ${min} to ${max}`,
-      )
-    }
-    checked[key] = value as number
+    checked[key] = wholeNumber(`retry.${key}`, value, limits, 'ChromaBackend')
   }
   return checked as Required<ChromaRetryOptions>
 }

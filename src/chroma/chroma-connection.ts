@@ -1,4 +1,5 @@
-import { InvalidArgumentError, MissingDependencyError } from '../core/errors.js'
+import { InvalidArgumentError } from '../core/errors.js'
+import { importPeer } from '../internal/peer.js'
 import { isPlainObject } from '../core/validate.js'
 import type { ChromaClientLike } from './chroma-api.js'
 import type { ChromaBackendConfig, LocalChromaServerOptions } from './chroma-backend-config.js'
@@ -129,17 +130,8 @@ export async function openConnection(plan: ConnectionPlan): Promise<Connection> 
 }
 
 /** Loads the optional peer `chromadb`, or says how to install it. */
-export async function loadChromadb(): Promise<typeof import('chromadb')> {
-  try {
-    return await import('chromadb')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code
-    const missing =
-      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-      /['"]chromadb['"]/.test(String((error as Error).message))
-    if (missing) throw new MissingDependencyError('chromadb', 'ChromaBackend', { cause: error })
-    throw error
-  }
+export function loadChromadb(): Promise<typeof import('chromadb')> {
+  return importPeer(() => import('chromadb'), 'chromadb', 'ChromaBackend')
 }
 
 function checkClient(client: unknown): ChromaClientLike {

@@ -1,15 +1,12 @@
 import { InvalidArgumentError } from '../core/errors.js'
+import { wholeNumber } from '../internal/options.js'
 import type { LocalChromaServerOptions } from './chroma-backend-config.js'
 
 /** Checks local server options; throws {@link InvalidArgumentError} on anything wrong. */
 export function checkServerOptions(options: LocalChromaServerOptions): void {
   for (const name of ['startupTimeoutMs', 'shutdownGraceMs'] as const) {
     const value = options[name]
-    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 600_000)) {
-      throw new InvalidArgumentError(
-        `expected server.${name} to be a whole number of ms up to 600000`,
-      )
-    }
+    if (value !== undefined) wholeNumber(`server.${name} (ms)`, value, [0, 600_000])
   }
   const bindings: unknown = options.bindings
   if (

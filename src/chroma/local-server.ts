@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path'
 import { BackendConnectionError, InvalidArgumentError } from '../core/errors.js'
 import { resolveBindings } from './binding-candidates.js'
 import type { LocalChromaServerOptions } from './chroma-backend-config.js'
-import { lockDataDir, recordServerPid } from './data-dir-lock.js'
+import { type PidLock } from '../internal/pid-lock.js'
+import { lockDataDir } from './data-dir-lock.js'
 import { checkServerOptions } from './local-server-options.js'
 import { processRegistry } from './process-registry.js'
 import { ServerProcess } from './server-process.js'
@@ -41,7 +42,7 @@ interface Entry {
   readonly ready: Promise<ServerProcess>
   refs: number
   server?: ServerProcess
-  unlock?: () => void
+  lock?: PidLock
   stopping?: Promise<void>
 }
 
@@ -112,7 +113,7 @@ async function startServer(
 ): Promise<ServerProcess> {
   const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
   try {
-    if (!entry.ephemeral) entry.unlock = await lockDataDir(entry.dataDir, graceMs)
+    if (!entry.ephemeral) entry.lock = await lockDataDir(entry.dataDir, graceMs)
     entry.server = await ServerProcess.start({
       dataDir: entry.dataDir,
       ephemeral: entry.ephemeral,
@@ -120,7 +121,7 @@ async function startServer(
       startupTimeoutMs: options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
       shutdownGraceMs: graceMs,
     })
-    if (!entry.ephemeral) recordServerPid(entry.dataDir, entry.server.pid)
+    entry.lock?.record({ serverPid: entry.server.pid })
   } catch (error) {
     cleanUp(entry)
     throw error
@@ -153,8 +154,8 @@ async function release(entry: Entry): Promise<void> {
 
 // After the server has stopped (or failed to start): the lock, and an ephemeral server's data.
 function cleanUp(entry: Entry): void {
-  entry.unlock?.()
-  entry.unlock = undefined
+  entry.lock?.release()
+  entry.lock = undefined
   if (entry.ephemeral) rmSync(entry.dataDir, { recursive: true, force: true })
 }
 

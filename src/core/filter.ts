@@ -202,3 +202,27 @@ function compare(op: ComparisonOperator, value: JsonValue, operand: FilterScalar
       return value <= operand
   }
 }
+
+const OPERATOR_OF = {
+  eq: '$eq',
+  ne: '$ne',
+  gt: '$gt',
+  gte: '$gte',
+  lt: '$lt',
+  lte: '$lte',
+} as const
+
+/** A parsed filter written back as a {@link Filter} (operators spelled out): `parseFilter` reads it back to the same node. */
+export function filterOf(node: FilterNode): Filter {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.length === 0 ? {} : { [`$${node.kind}`]: node.children.map(filterOf) }
+    case 'compare':
+      return { [node.key]: { [OPERATOR_OF[node.op]]: node.value } }
+    case 'in':
+      return { [node.key]: { [node.negated ? '$nin' : '$in']: node.values } }
+    case 'exists':
+      return { [node.key]: { $exists: node.exists } }
+  }
+}

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../core/errors.js'
+import { wholeNumber } from '../internal/options.js'
 import type { Embedder } from './embedder.js'
 
 /**
@@ -20,12 +20,7 @@ export class HashingEmbedder implements Embedder {
 
   /** @param dimensions number of hash buckets (vector length), 8 to 16000. Default: 256. */
   constructor(dimensions = 256) {
-    if (!Number.isInteger(dimensions) || dimensions < 8 || dimensions > 16_000) {
-      throw new InvalidArgumentError(
-        'expected HashingEmbedder dimensions to be a whole number from 8 to 16000',
-      )
-    }
-    this.dimensions = dimensions
+    this.dimensions = wholeNumber('dimensions', dimensions, [8, 16_000], 'HashingEmbedder')
     this.model = `hashing-v1-${dimensions}`
   }
 

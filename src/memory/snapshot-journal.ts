@@ -6,11 +6,12 @@ import {
   DimensionMismatchError,
   MetricMismatchError,
   SnapshotCorruptError,
+  SnapshotLockedError,
   VectorStoreError,
 } from '../core/errors.js'
 import type { DistanceMetric } from '../core/metric.js'
+import { type PidLock, tryPidLock, unlinkQuietly } from '../internal/pid-lock.js'
 import { syncDirectory, writeAtomicallySync, writeFully, writeTemp } from './durable-file.js'
-import { acquireLock, unlinkQuietly } from './file-lock.js'
 import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import {
   JOURNAL_FORMAT,
@@ -51,7 +52,7 @@ export class SnapshotJournal {
   readonly #path: string
   readonly #journalPath: string
   readonly #options: SnapshotJournalOptions
-  readonly #releaseLock: () => void
+  readonly #lock: PidLock
   #generation = 0
   #snapshotBytes = 0
   #journalBytes = 0
@@ -65,7 +66,7 @@ export class SnapshotJournal {
     this.#path = path
     this.#journalPath = `${path}.journal`
     this.#options = options
-    this.#releaseLock = acquireLock(path)
+    this.#lock = lockSnapshot(path)
     try {
       unlinkQuietly(`${path}.tmp`)
       unlinkQuietly(`${this.#journalPath}.tmp`)
@@ -73,7 +74,7 @@ export class SnapshotJournal {
       this.#replayJournal()
       this.#checkDimension()
     } catch (error) {
-      this.#releaseLock()
+      this.#lock.release()
       if (error instanceof VectorStoreError) throw error
       throw new BackendQueryError('open snapshot', (error as Error).message, { cause: error })
     }
@@ -92,7 +93,7 @@ export class SnapshotJournal {
     await this.#flushing
     await this.#journal?.close()
     this.#journal = undefined
-    this.#releaseLock()
+    this.#lock.release()
   }
 
   #loadSnapshot(): InMemoryIndex {
@@ -268,4 +269,11 @@ export class SnapshotJournal {
     }
     yield `${first ? '' : '\n'}]}\n`
   }
+}
+
+/** Takes `<path>.lock`, so a second writer gets a clear error instead of interleaving its journal with ours. */
+function lockSnapshot(path: string): PidLock {
+  const attempt = tryPidLock(`${path}.lock`)
+  if ('lock' in attempt) return attempt.lock
+  throw new SnapshotLockedError(path, attempt.holder.pid)
 }

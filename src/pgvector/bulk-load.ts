@@ -5,6 +5,7 @@ import { binaryCopyChunks } from './copy-binary.js'
 import { canCopy, type CopyRunner } from './copy-runner.js'
 import type { VectorIndexInfo } from './schema-sync.js'
 import {
+  identifier,
   PARAMS_PER_ROW,
   type QueryTarget,
   type RowText,
@@ -187,12 +188,6 @@ async function dropIndexIfEmpty(
   if (!(await isEmpty())) return undefined
   await tx.execute(sql`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
   if (!(await isEmpty())) return undefined
-  const schema = context.target.schema
-  const name = sql.identifier(index.name)
-  await tx.execute(
-    schema === undefined
-      ? sql`DROP INDEX ${name}`
-      : sql`DROP INDEX ${sql.identifier(schema)}.${name}`,
-  )
+  await tx.execute(sql`DROP INDEX ${identifier(context.target.schema, index.name)}`)
   return index
 }

@@ -1,7 +1,8 @@
 import type { PGlite } from '@electric-sql/pglite'
 import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { InvalidArgumentError, MissingDependencyError } from '../core/errors.js'
+import { InvalidArgumentError } from '../core/errors.js'
+import { importPeer } from '../internal/peer.js'
 import { deferredCloseSockets } from './deferred-close-socket.js'
 
 /** Any Drizzle Postgres database: postgres-js, node-postgres, PGlite, ... */
@@ -48,11 +49,15 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
   if (typeof dsn !== 'string' || !/^postgres(ql)?:\/\//.test(dsn)) {
     throw new InvalidArgumentError('expected dsn to be a postgres:// or postgresql:// URL')
   }
-  const { default: postgres } = await importPeer(() => import('postgres'), 'postgres', 'dsn')
+  const { default: postgres } = await importPeer(
+    () => import('postgres'),
+    'postgres',
+    "PgvectorBackend's dsn option",
+  )
   const { drizzle } = await importPeer(
     () => import('drizzle-orm/postgres-js'),
     'drizzle-orm',
-    'dsn',
+    "PgvectorBackend's dsn option",
   )
   let client: ReturnType<typeof postgres>
   try {
@@ -98,9 +103,13 @@ export async function openPglite(pglite: true | string | PGlite): Promise<Connec
   const { PGlite } = await importPeer(
     () => import('@electric-sql/pglite'),
     '@electric-sql/pglite',
-    'pglite',
+    "PgvectorBackend's pglite option",
   )
-  const { drizzle } = await importPeer(() => import('drizzle-orm/pglite'), 'drizzle-orm', 'pglite')
+  const { drizzle } = await importPeer(
+    () => import('drizzle-orm/pglite'),
+    'drizzle-orm',
+    "PgvectorBackend's pglite option",
+  )
   if (typeof pglite === 'object' && pglite !== null) {
     if (typeof pglite.query !== 'function') throw invalid()
     return { db: drizzle({ client: pglite }) as unknown as SqlDatabase, close: async () => {} }
@@ -109,7 +118,7 @@ export async function openPglite(pglite: true | string | PGlite): Promise<Connec
   const { vector } = await importPeer(
     () => import('@electric-sql/pglite-pgvector'),
     '@electric-sql/pglite-pgvector',
-    'pglite',
+    "PgvectorBackend's pglite option",
   )
   // The options object form: \`new PGlite(undefined, { extensions })\` silently drops the extensions.
   const client = await PGlite.create({
@@ -117,18 +126,4 @@ export async function openPglite(pglite: true | string | PGlite): Promise<Connec
     extensions: { vector },
   })
   return { db: drizzle({ client }) as unknown as SqlDatabase, close: () => client.close() }
-}
-
-async function importPeer<T>(load: () => Promise<T>, packageName: string, option: string) {
-  try {
-    return await load()
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new MissingDependencyError(packageName, `PgvectorBackend's ${option} option`, {
-        cause: error,
-      })
-    }
-    throw error
-  }
 }

@@ -1,7 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { ComparisonOperator, FilterNode, FilterScalar } from '../core/filter.js'
+import { identifier } from './sql.js'
 
-const PAYLOAD = sql.identifier('payload')
+const PAYLOAD = identifier('payload')
 const RANGE_SQL: Readonly<Record<Exclude<ComparisonOperator, 'eq' | 'ne'>, SQL>> = {
   gt: sql.raw('>'),
   gte: sql.raw('>='),

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
-import { InvalidArgumentError } from '../core/errors.js'
 import { type AnyPgDatabase, openDsn, rowsOf, type SqlDatabase, useDatabase } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
+import { validateIdentifier } from '../internal/identifiers.js'
+import { identifier } from './sql.js'
 
 /**
  * The folder of vecstore's drizzle-kit migrations: `0000` creates the vector
@@ -50,8 +51,8 @@ export async function migrate(
   const connection = typeof target === 'string' ? await openDsn(target, 1) : useDatabase(target)
   try {
     await applyMigrations(connection.db, migrations, {
-      table: identifier(options.migrationsTable ?? migrationsTable),
-      schema: identifier(options.migrationsSchema ?? migrationsSchema),
+      table: validateIdentifier('migrations table', options.migrationsTable ?? migrationsTable),
+      schema: validateIdentifier('migrations schema', options.migrationsSchema ?? migrationsSchema),
     })
   } catch (error) {
     throw wrapEngineError('migrate', error)
@@ -65,13 +66,13 @@ async function applyMigrations(
   migrations: ReturnType<typeof readMigrationFiles>,
   names: { table: string; schema: string },
 ): Promise<void> {
-  const table = sql`${sql.identifier(names.schema)}.${sql.identifier(names.table)}`
+  const table = identifier(names.schema, names.table)
   await db.transaction(async (tx) => {
     await tx.execute(
       sql`SELECT pg_advisory_xact_lock(hashtext(${`${names.schema}.${names.table}`}))`,
     )
     await tx.execute(sql`SET LOCAL client_min_messages = warning`)
-    await tx.execute(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(names.schema)}`)
+    await tx.execute(sql`CREATE SCHEMA IF NOT EXISTS ${identifier(names.schema)}`)
     await tx.execute(
       sql`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
     )
@@ -90,13 +91,4 @@ async function applyMigrations(
       )
     }
   })
-}
-
-function identifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
-    throw new InvalidArgumentError(
-      `invalid migrations table or schema name ${JSON.stringify(name.slice(0, 40))}`,
-    )
-  }
-  return name
 }

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite'
+import { wholeNumber } from '../internal/options.js'
 import { is } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
@@ -221,11 +222,7 @@ export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSe
 }
 
 function count(name: string, value: unknown, fallback: number, min = 0, max = 2 ** 31 - 1): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`expected ${name} to be a whole number from ${min} to ${max}`)
-  }
-  return value
+  return value === undefined ? fallback : wholeNumber(name, value, [min, max])
 }
 
 function memorySize(value: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import { regclassText, tableName } from './sql.js'
+import { identifier, regclassText, tableName } from './sql.js'
 import type { TableSpec } from './table-spec.js'
 import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
 
@@ -19,7 +19,7 @@ export function createSchemaStatements(spec: TableSpec, withExtension: boolean):
   ]
   if (withExtension) statements.push(sql`CREATE EXTENSION IF NOT EXISTS vector`)
   if (spec.schema !== undefined && spec.schema !== 'public') {
-    statements.push(sql`CREATE SCHEMA IF NOT EXISTS ${sql.identifier(spec.schema)}`)
+    statements.push(sql`CREATE SCHEMA IF NOT EXISTS ${identifier(spec.schema)}`)
   }
   statements.push(createTableStatement(spec), ...createIndexStatements(spec))
   return statements
@@ -40,16 +40,16 @@ function createIndexStatements(spec: TableSpec): SQL[] {
   const opclass = sql.raw(METRIC_SQL[spec.metric].opclass[spec.vectorType])
   if (spec.index === 'hnsw') {
     statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(vectorIndexName(spec.name))} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`,
+      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`,
     )
   } else if (spec.index === 'ivfflat') {
     statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(vectorIndexName(spec.name))} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`,
+      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`,
     )
   }
   if (spec.payloadIndex) {
     statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${sql.identifier(payloadIndexName(spec.name))} ON ${table} USING gin ("payload" jsonb_path_ops)`,
+      sql`CREATE INDEX IF NOT EXISTS ${identifier(payloadIndexName(spec.name))} ON ${table} USING gin ("payload" jsonb_path_ops)`,
     )
   }
   return statements

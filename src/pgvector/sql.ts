@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
+import { quoteIdentifier } from '../internal/identifiers.js'
 import type { DistanceMetric } from '../core/metric.js'
 import type { TableSpec, VectorType } from './table-spec.js'
 import { METRIC_SQL } from './vector-table.js'
@@ -25,16 +26,19 @@ export interface RowText {
 /** Columns per row in an upsert: id, embedding, payload. */
 export const PARAMS_PER_ROW = 3
 
+/** A quoted, possibly schema-qualified identifier as SQL (names are validated before). */
+export function identifier(...parts: readonly (string | undefined)[]): SQL {
+  return sql.raw(quoteIdentifier(...parts))
+}
+
 /** The quoted, schema-qualified name of a table. */
 export function tableName(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
-  const name = sql.identifier(spec.name)
-  return spec.schema === undefined ? sql`${name}` : sql`${sql.identifier(spec.schema)}.${name}`
+  return identifier(spec.schema, spec.name)
 }
 
 /** The same name as text, for `to_regclass()` and catalog lookups (bound, never spliced). */
 export function regclassText(spec: Pick<TableSpec, 'name' | 'schema'>): string {
-  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`
-  return spec.schema === undefined ? quote(spec.name) : `${quote(spec.schema)}.${quote(spec.name)}`
+  return quoteIdentifier(spec.schema, spec.name)
 }
 
 function vectorParam(target: QueryTarget, literal: string): SQL {

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, InvalidVectorError } from '../core/errors.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
 import { validateDimensions } from '../core/validate.js'
+import { validateIdentifier } from '../internal/identifiers.js'
+import { wholeNumber } from '../internal/options.js'
 
 /** Vector index kinds a table can declare. */
 export const VECTOR_INDEX_KINDS = ['hnsw', 'ivfflat', 'none'] as const
@@ -27,9 +29,6 @@ export const DEFAULT_HNSW_M = 16
 export const DEFAULT_HNSW_EF_CONSTRUCTION = 64
 /** IVFFlat list count when none is given (pgvector suggests rows / 1000 up to 1M rows). */
 export const DEFAULT_IVFFLAT_LISTS = 100
-
-// Plain identifiers only: they are quoted anyway, this keeps hostile names out entirely.
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** How a vector table is laid out: everything DDL, verification and queries need. */
 export interface TableSpec {
@@ -70,16 +69,6 @@ export interface TableLayoutOptions {
   readonly timestamps?: boolean
 }
 
-/** Checks a table or schema name: letters, digits and `_`, not starting with a digit. @internal */
-export function validateIdentifier(kind: string, name: unknown, maxLength = 63): string {
-  if (typeof name !== 'string' || name.length > maxLength || !IDENTIFIER.test(name)) {
-    throw new InvalidArgumentError(
-      `invalid ${kind} name ${JSON.stringify(String(name).slice(0, 40))}: expected 1-${maxLength} letters, digits or _, not starting with a digit`,
-    )
-  }
-  return name
-}
-
 /** Validates table options and fills in the defaults. @internal */
 export function resolveTableSpec(
   name: string,
@@ -103,14 +92,13 @@ export function resolveTableSpec(
     vectorType,
     metric: parseMetric(options.metric ?? 'cosine'),
     index,
-    m: positiveInteger('m', options.m ?? DEFAULT_HNSW_M, 2, 100),
-    efConstruction: positiveInteger(
+    m: wholeNumber('m', options.m ?? DEFAULT_HNSW_M, [2, 100]),
+    efConstruction: wholeNumber(
       'efConstruction',
       options.efConstruction ?? DEFAULT_HNSW_EF_CONSTRUCTION,
-      4,
-      1000,
+      [4, 1000],
     ),
-    lists: positiveInteger('lists', options.lists ?? DEFAULT_IVFFLAT_LISTS, 1, 32768),
+    lists: wholeNumber('lists', options.lists ?? DEFAULT_IVFFLAT_LISTS, [1, 32768]),
     payloadIndex: options.payloadIndex ?? true,
     timestamps: options.timestamps ?? false,
   }
@@ -137,13 +125,6 @@ function checkIndexable(
       `pgvector indexes ${vectorType} columns of at most ${max} dimensions, got ${dimensions}: use vectorType 'halfvec' (up to ${MAX_HALFVEC_INDEX_DIMENSIONS}) or index: 'none'`,
     )
   }
-}
-
-function positiveInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`expected ${name} to be a whole number from ${min} to ${max}`)
-  }
-  return value
 }
 
 /** halfvec holds magnitudes up to 65504: refuses larger ones before the engine does. @internal */

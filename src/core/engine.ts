@@ -1,0 +1,38 @@
+import type { ListedEntry, SearchHit, StoredRecord } from './backend.js'
+import type { FilterNode } from './filter.js'
+import type { DistanceMetric } from './metric.js'
+
+/**
+ * What a backend implements underneath {@link RuntimeBackend}: the engine
+ * work alone. Every argument arrives validated — ids checked, vectors float32
+ * of the index dimension, payloads plain JSON, filters parsed (and never
+ * empty for `deleteWhere`) — and every thrown error that is not already a
+ * `VectorStoreError` is wrapped by the runtime, with the operation named.
+ */
+export interface VectorEngine<SearchOptions = never> {
+  /** The index's metric. */
+  readonly metric: DistanceMetric
+  /** The index's dimension; undefined until the engine knows it (the first write fixes it). */
+  readonly dim: number | undefined
+  /** Writes the entries, replacing whole entries; one call is atomic where the engine allows. */
+  upsert(records: readonly StoredRecord[]): Promise<void>
+  /** The `topK` nearest entries matching the filter, best first, ties by id. */
+  search(
+    query: Float32Array,
+    topK: number,
+    filter: FilterNode,
+    options?: SearchOptions,
+  ): Promise<SearchHit[]>
+  delete(ids: readonly string[]): Promise<void>
+  deleteWhere(filter: FilterNode): Promise<void>
+  clearAll(): Promise<void>
+  /** Matching entries in id order (code points), after `after`, at most `limit`. */
+  list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]>
+  count(filter: FilterNode): Promise<number>
+  /** The entries with these ids (at least one), in the order asked; missing ids are skipped. */
+  getByIds(ids: readonly string[]): Promise<StoredRecord[]>
+  /** Engine-specific checks on a validated vector (e.g. a half-precision range). */
+  checkVector?(vector: Float32Array): void
+  /** Releases what the engine opened; called once, after calls in flight have settled. */
+  close(): Promise<void>
+}

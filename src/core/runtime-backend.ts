@@ -1,0 +1,269 @@
+import type {
+  ListedEntry,
+  ListOptions,
+  SearchHit,
+  StoredRecord,
+  Vector,
+  VectorBackend,
+  VectorRecord,
+} from './backend.js'
+import type { VectorEngine } from './engine.js'
+import {
+  BackendQueryError,
+  EmptyFilterError,
+  NotInitializedError,
+  VectorStoreError,
+} from './errors.js'
+import { type Filter, type FilterNode, isEmptyFilter, parseFilter } from './filter.js'
+import type { Payload } from './json.js'
+import type { DistanceMetric } from './metric.js'
+import {
+  validateCount,
+  validateId,
+  validateIds,
+  validateNewId,
+  validatePayload,
+  validateRecords,
+  validateVector,
+} from './validate.js'
+
+/** The search options a backend's engine takes. */
+export type SearchOptionsOf<E> = E extends VectorEngine<infer O> ? O : never
+
+/** What a backend is configured with, before its engine is open. */
+export interface RuntimeDefaults {
+  readonly metric: DistanceMetric
+  readonly dim?: number | undefined
+}
+
+/**
+ * The runtime every backend runs under: it owns the lifecycle (initialize
+ * once, close once, {@link NotInitializedError} before and after), checks
+ * every argument, parses filters, refuses an empty `deleteWhere`, and wraps
+ * engine errors with the operation named. A backend extends it and supplies
+ * its engine ({@link VectorEngine}) from `openEngine()`.
+ *
+ * @example
+ * ```ts
+ * class MyBackend extends RuntimeBackend<MyEngine> {
+ *   constructor(readonly config: MyConfig) {
+ *     super('MyBackend', { metric: config.metric ?? 'cosine' })
+ *   }
+ *   static async create(config: MyConfig): Promise<MyBackend> {
+ *     const backend = new MyBackend(config)
+ *     await backend.initialize()
+ *     return backend
+ *   }
+ *   protected async openEngine() {
+ *     return MyEngine.connect(this.config)
+ *   }
+ * }
+ * ```
+ */
+export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements VectorBackend {
+  readonly #name: string
+  readonly #defaults: RuntimeDefaults
+  #engine: E | undefined
+  #opening: Promise<E> | undefined
+  #closed = false
+  // A write validated before the engine knows the dimension claims it, so later calls agree.
+  #claimedDim: number | undefined
+  readonly #inflight = new Set<Promise<unknown>>()
+
+  /**
+   * @param name the class name, for messages
+   * @param defaults metric and dimension reported until the engine is open
+   * @param engine an engine that is open already (backends ready on construction)
+   */
+  protected constructor(name: string, defaults: RuntimeDefaults, engine?: E) {
+    this.#name = name
+    this.#defaults = defaults
+    this.#engine = engine
+  }
+
+  /** Opens the engine: connects, creates or verifies what it needs. Called once. */
+  protected abstract openEngine(): Promise<E>
+
+  /** Turns an engine error into a library error naming the operation. */
+  protected wrapError(operation: string, error: unknown): VectorStoreError {
+    const message = error instanceof Error ? error.message : String(error)
+    return new BackendQueryError(operation, message, { cause: error })
+  }
+
+  /** Connects and prepares the backend. Safe to call more than once; a failed call may be retried. */
+  async initialize(): Promise<void> {
+    if (this.#closed) throw new NotInitializedError(this.#name, 'closed')
+    if (this.#engine !== undefined) return
+    this.#opening ??= this.openEngine().catch((error: unknown) => {
+      this.#opening = undefined
+      throw this.#wrap('initialize', error)
+    })
+    const engine = await this.#opening
+    // close() ran meanwhile: it closes the engine.
+    if (this.#closed) throw new NotInitializedError(this.#name, 'closed')
+    this.#engine = engine
+  }
+
+  /**
+   * Waits for calls in flight, then releases what the backend opened (never
+   * an injected client). Later calls fail with {@link NotInitializedError}. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const engine = this.#engine ?? (await this.#opening?.catch(() => undefined))
+    this.#engine = undefined
+    await Promise.allSettled([...this.#inflight])
+    if (engine === undefined) return
+    try {
+      await engine.close()
+    } catch (error) {
+      throw this.#wrap('close', error)
+    }
+  }
+
+  /** The distance metric (the index's, once open). */
+  get metric(): DistanceMetric {
+    return this.#engine?.metric ?? this.#defaults.metric
+  }
+
+  /** The vector dimension, once known. */
+  get dim(): number | undefined {
+    return this.#engine?.dim ?? this.#claimedDim ?? this.#defaults.dim
+  }
+
+  async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
+    const engine = this.engine()
+    const record = {
+      id: validateNewId(id),
+      vector: this.#checkVector(engine, vector),
+      payload: validatePayload(payload),
+    }
+    this.#claimedDim ??= record.vector.length
+    await this.run('upsert', (open) => open.upsert([record]))
+  }
+
+  /** Writes many entries; all or none where the engine allows it. */
+  async upsertMany(records: readonly VectorRecord[]): Promise<void> {
+    const engine = this.engine()
+    const checked = validateRecords(records, this.#knownDim(engine), engine.metric)
+    if (checked.length === 0) return
+    for (const record of checked) engine.checkVector?.(record.vector)
+    this.#claimedDim ??= (checked[0] as StoredRecord).vector.length
+    await this.run('upsertMany', (open) => open.upsert(checked))
+  }
+
+  /** The `topK` nearest entries matching `filters`, best first (ties by id). */
+  async search(
+    vector: Vector,
+    topK: number,
+    filters: Filter,
+    options?: SearchOptionsOf<E>,
+  ): Promise<SearchHit[]> {
+    const { query, k, filter } = this.checkSearch(vector, topK, filters)
+    return this.run('search', (engine) => engine.search(query, k, filter, options))
+  }
+
+  async delete(id: string): Promise<void> {
+    this.engine()
+    const checked = validateId(id)
+    await this.run('delete', (engine) => engine.delete([checked]))
+  }
+
+  async deleteWhere(filters: Filter): Promise<void> {
+    this.engine()
+    const filter = parseFilter(filters)
+    if (isEmptyFilter(filter)) throw new EmptyFilterError('deleteWhere')
+    await this.run('deleteWhere', (engine) => engine.deleteWhere(filter))
+  }
+
+  /** Deletes every entry: the explicit way to do what `deleteWhere({})` refuses. */
+  async clearAll(): Promise<void> {
+    await this.run('clearAll', (engine) => engine.clearAll())
+  }
+
+  async listWhere(
+    filters: Filter,
+    limit: number,
+    options: ListOptions = {},
+  ): Promise<ListedEntry[]> {
+    this.engine()
+    const filter = parseFilter(filters)
+    const n = validateCount('limit', limit)
+    const after = options.after === undefined ? undefined : validateId(options.after)
+    return this.run('listWhere', (engine) => engine.list(filter, n, after))
+  }
+
+  async count(filters: Filter): Promise<number> {
+    this.engine()
+    const filter = parseFilter(filters)
+    return this.run('count', (engine) => engine.count(filter))
+  }
+
+  /** The stored entries with these ids, vectors included (float32), in the order asked; missing ids are skipped. */
+  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+    this.engine()
+    const checked = validateIds(ids)
+    if (checked.length === 0) return []
+    return this.run('getByIds', (engine) => engine.getByIds(checked))
+  }
+
+  /** The open engine; throws {@link NotInitializedError} before `initialize()` and after `close()`. */
+  protected engine(): E {
+    if (this.#closed) throw new NotInitializedError(this.#name, 'closed')
+    if (this.#engine === undefined) throw new NotInitializedError(this.#name, 'uninitialized')
+    return this.#engine
+  }
+
+  /** The open engine, or undefined before `initialize()` and after `close()`. */
+  protected openedEngine(): E | undefined {
+    return this.#closed ? undefined : this.#engine
+  }
+
+  /** Runs engine work as `operation`: counted as in flight for `close()`, errors wrapped. */
+  protected async run<T>(operation: string, body: (engine: E) => Promise<T>): Promise<T> {
+    const engine = this.engine()
+    let call: Promise<T>
+    try {
+      call = body(engine)
+    } catch (error) {
+      throw this.#wrap(operation, error)
+    }
+    this.#inflight.add(call)
+    try {
+      return await call
+    } catch (error) {
+      throw this.#wrap(operation, error)
+    } finally {
+      this.#inflight.delete(call)
+    }
+  }
+
+  /** Checks a search's arguments (for backends that add search-like calls, e.g. `explain`). */
+  protected checkSearch(
+    vector: Vector,
+    topK: number,
+    filters: Filter,
+  ): { query: Float32Array; k: number; filter: FilterNode } {
+    const engine = this.engine()
+    return {
+      query: this.#checkVector(engine, vector),
+      k: validateCount('topK', topK),
+      filter: parseFilter(filters),
+    }
+  }
+
+  #knownDim(engine: E): number | undefined {
+    return engine.dim ?? this.#claimedDim
+  }
+
+  #checkVector(engine: E, vector: Vector): Float32Array {
+    const checked = validateVector(vector, this.#knownDim(engine), engine.metric)
+    engine.checkVector?.(checked)
+    return checked
+  }
+
+  #wrap(operation: string, error: unknown): VectorStoreError {
+    return error instanceof VectorStoreError ? error : this.wrapError(operation, error)
+  }
+}

@@ -1,0 +1,102 @@
+import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type { VectorEngine } from '../core/engine.js'
+import { InvalidArgumentError } from '../core/errors.js'
+import { type FilterNode, filterOf } from '../core/filter.js'
+import { parseMetric } from '../core/metric.js'
+import { validateDimensions } from '../core/validate.js'
+import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
+import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-config.js'
+import { SnapshotJournal } from './snapshot-journal.js'
+
+const DEFAULT_COMPACTION_THRESHOLD = 16 * 1024 * 1024
+
+/**
+ * The in-memory engine: reads go to the index, writes through the snapshot
+ * journal when there is one (it applies them once they are on disk).
+ */
+export class InMemoryEngine implements VectorEngine {
+  readonly #index: InMemoryIndex
+  readonly #journal: SnapshotJournal | undefined
+
+  /** Checks the config and opens the index (loading and locking the snapshot, if any). */
+  constructor(config: InMemoryVectorBackendConfig) {
+    const metric = config.metric === undefined ? undefined : parseMetric(config.metric)
+    const dim = validateDimensions(config.dim)
+    if (config.snapshotPath === undefined) {
+      this.#index = new InMemoryIndex(metric ?? 'cosine', dim)
+      return
+    }
+    if (typeof config.snapshotPath !== 'string' || config.snapshotPath === '') {
+      throw new InvalidArgumentError('expected snapshotPath to be a non-empty file path')
+    }
+    this.#journal = new SnapshotJournal(config.snapshotPath, {
+      metric,
+      dim,
+      fsync: config.fsync ?? true,
+      compactionThresholdBytes: config.compactionThresholdBytes ?? DEFAULT_COMPACTION_THRESHOLD,
+    })
+    this.#index = this.#journal.index
+  }
+
+  get metric() {
+    return this.#index.metric
+  }
+
+  get dim(): number | undefined {
+    return this.#index.dim
+  }
+
+  /** Entries in the index. */
+  get size(): number {
+    return this.#index.size
+  }
+
+  upsert(records: readonly StoredRecord[]): Promise<void> {
+    // The index keeps the payload objects: copies, so the caller's later changes stay out.
+    const entries = records.map((record) => ({
+      ...record,
+      payload: structuredClone(record.payload),
+    }))
+    return this.#write({ op: 'upsert', entries })
+  }
+
+  async search(query: Float32Array, topK: number, filter: FilterNode): Promise<SearchHit[]> {
+    return this.#index.search(query, topK, filter)
+  }
+
+  delete(ids: readonly string[]): Promise<void> {
+    return this.#write({ op: 'delete', ids })
+  }
+
+  deleteWhere(filter: FilterNode): Promise<void> {
+    // Journaled as a filter, applied in journal order: it also deletes writes queued before it.
+    return this.#write({ op: 'deleteWhere', filter: filterOf(filter) })
+  }
+
+  clearAll(): Promise<void> {
+    return this.#write({ op: 'clear' })
+  }
+
+  async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
+    return this.#index.list(filter, limit, after)
+  }
+
+  async count(filter: FilterNode): Promise<number> {
+    return this.#index.countWhere(filter)
+  }
+
+  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+    return this.#index.get(ids)
+  }
+
+  /** Flushes pending writes and releases the snapshot lock. */
+  async close(): Promise<void> {
+    await this.#journal?.close()
+  }
+
+  // With a snapshot, the journal applies the operation once it is on disk; without, apply now.
+  async #write(op: IndexOp): Promise<void> {
+    if (this.#journal) return this.#journal.write(op)
+    this.#index.apply(op)
+  }
+}
