@@ -44,4 +44,27 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The command line is built on the public entry points only, like any app.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+(core|internal|memory|store|embedding|testing|pgvector|chroma)/(?!index\\.js$)',
+              message:
+                'the CLI imports only entry points: ../index.js, pgvector/index.js, chroma/index.js',
+            },
+            peerOnlyIn('chromadb', 'src/chroma'),
+            peerOnlyIn('drizzle-orm', 'src/pgvector'),
+            peerOnlyIn('postgres', 'src/pgvector'),
+            peerOnlyIn('@electric-sql/*', 'src/pgvector'),
+          ],
+        },
+      ],
+    },
+  },
 )

@@ -1,4 +1,70 @@
-export * from './core/index.js'
-export * from './memory/index.js'
-export * from './store/index.js'
-export * from './embedding/index.js'
+// The root entry: the contract, errors, the in-memory backend, VectorStore and embedders.
+// It imports no optional peer. Every name here is part of the public API (see docs/api.md).
+
+export type {
+  BackendStats,
+  IndexDescription,
+  ListedEntry,
+  ListOptions,
+  SearchHit,
+  StoredRecord,
+  Vector,
+  VectorBackend,
+  VectorRecord,
+} from './core/backend.js'
+export type { VectorEngine } from './core/engine.js'
+export {
+  BackendConnectionError,
+  BackendQueryError,
+  CapacityExceededError,
+  DimensionMismatchError,
+  EmptyFilterError,
+  type EngineErrorOptions,
+  InvalidArgumentError,
+  InvalidFilterError,
+  InvalidIdError,
+  InvalidPayloadError,
+  InvalidVectorError,
+  MetricMismatchError,
+  MissingDependencyError,
+  NotInitializedError,
+  SchemaMismatchError,
+  SnapshotCorruptError,
+  SnapshotLockedError,
+  StoreNotFoundError,
+  UnsupportedFilterError,
+  VECTOR_STORE_ERROR_CODES,
+  VectorStoreError,
+  type VectorStoreErrorCode,
+} from './core/errors.js'
+export {
+  type ComparisonOperator,
+  type FieldOperators,
+  type Filter,
+  type FilterNode,
+  type FilterScalar,
+  matchesFilter,
+} from './core/filter.js'
+export type { JsonValue, Payload } from './core/json.js'
+export { DistanceMetric } from './core/metric.js'
+export {
+  RuntimeBackend,
+  type RuntimeDefaults,
+  type SearchOptionsOf,
+} from './core/runtime-backend.js'
+export { compareIds } from './core/validate.js'
+export type { Embedder } from './embedding/embedder.js'
+export { HashingEmbedder } from './embedding/hashing-embedder.js'
+export { InMemoryVectorBackend } from './memory/in-memory-vector-backend.js'
+export type { InMemoryVectorBackendConfig } from './memory/in-memory-vector-backend-config.js'
+export { StoreScope } from './store/store-scope.js'
+export {
+  CORE_FIELDS,
+  type EntryInput,
+  type StoredEntry,
+  type StorePage,
+  type StoreQuery,
+  type StoreResult,
+  type StoreSearch,
+  VectorStore,
+} from './store/vector-store.js'

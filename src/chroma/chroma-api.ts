@@ -83,6 +83,10 @@ export interface ChromaClientLike {
     metadata?: Record<string, ChromaMetadataValue>
     embeddingFunction?: null
   }): Promise<ChromaCollectionLike>
+  getCollection(args: {
+    name: string
+    embeddingFunction: { generate(texts: string[]): Promise<number[][]> }
+  }): Promise<ChromaCollectionLike>
   deleteCollection(args: { name: string }): Promise<unknown>
   getMaxBatchSize?(): Promise<number>
 }

@@ -46,6 +46,12 @@ export interface ChromaBackendConfig {
   /** Persistent and ephemeral mode: how the local server is started and stopped. */
   readonly server?: LocalChromaServerOptions
 
+  /**
+   * Create the collection when it does not exist (true), or only open an
+   * existing one (false: a missing collection throws `StoreNotFoundError`).
+   * Default: true.
+   */
+  readonly createCollection?: boolean
   /** HNSW parameters, applied when the collection is created. Default: Chroma's. */
   readonly hnsw?: ChromaHnswOptions
   /**

@@ -32,6 +32,7 @@ const KNOWN_KEYS = new Set<string>([
   'path',
   'server',
   'hnsw',
+  'createCollection',
   'pageSize',
   'retry',
 ])
@@ -66,11 +67,19 @@ export function checkConfig(collection: unknown, config: unknown): CheckedConfig
       metric: options.metric === undefined ? undefined : parseMetric(options.metric),
       dim: validateDimensions(options.dim),
       hnsw: checkHnsw(options.hnsw),
+      create: checkBoolean('createCollection', options.createCollection ?? true),
     },
     plan: planConnection(options),
     pageSize: checkPageSize(options.pageSize),
     retry: checkRetry(options.retry),
   }
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new InvalidArgumentError(`ChromaBackend: expected ${name} to be true or false`)
+  }
+  return value
 }
 
 function checkCollectionName(name: unknown): string {

@@ -3,6 +3,7 @@ import {
   DimensionMismatchError,
   InvalidArgumentError,
   MetricMismatchError,
+  StoreNotFoundError,
 } from '../core/errors.js'
 import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import type { ChromaClientLike, ChromaCollectionLike, ChromaMetadataValue } from './chroma-api.js'
@@ -31,6 +32,14 @@ export interface CollectionRequest {
   readonly metric: DistanceMetric | undefined
   readonly dim: number | undefined
   readonly hnsw: ChromaHnswOptions | undefined
+  /** Create the collection when missing; false: a missing one is a {@link StoreNotFoundError}. */
+  readonly create: boolean
+}
+
+// Vectors are always given, never computed from text: this keeps the client from loading a default model.
+const NO_TEXT_EMBEDDING = {
+  generate: () =>
+    Promise.reject(new Error('vecstore passes embeddings; it never embeds text here')),
 }
 
 /**
@@ -44,17 +53,9 @@ export async function openCollection(
   client: ChromaClientLike,
   request: CollectionRequest,
 ): Promise<OpenCollection> {
-  const collection = await client.getOrCreateCollection({
-    name: request.name,
-    configuration: {
-      hnsw: { space: request.metric ?? 'cosine', ...hnswConfiguration(request.hnsw) },
-    },
-    metadata: {
-      [FORMAT_KEY]: FORMAT_VERSION,
-      ...(request.dim !== undefined && { [DIM_KEY]: request.dim }),
-    },
-    embeddingFunction: null,
-  })
+  const collection = request.create
+    ? await createCollection(client, request)
+    : await existingCollection(client, request.name)
   const metric = spaceOf(collection)
   if (request.metric !== undefined && metric !== request.metric) {
     throw new MetricMismatchError(request.metric, metric)
@@ -67,6 +68,37 @@ export async function openCollection(
   const reported = (await client.getMaxBatchSize?.()) ?? -1
   const maxBatchSize = reported > 0 ? reported : DEFAULT_MAX_BATCH
   return { collection, metric, dim: dim ?? request.dim, maxBatchSize }
+}
+
+function createCollection(
+  client: ChromaClientLike,
+  request: CollectionRequest,
+): Promise<ChromaCollectionLike> {
+  return client.getOrCreateCollection({
+    name: request.name,
+    configuration: {
+      hnsw: { space: request.metric ?? 'cosine', ...hnswConfiguration(request.hnsw) },
+    },
+    metadata: {
+      [FORMAT_KEY]: FORMAT_VERSION,
+      ...(request.dim !== undefined && { [DIM_KEY]: request.dim }),
+    },
+    embeddingFunction: null,
+  })
+}
+
+async function existingCollection(
+  client: ChromaClientLike,
+  name: string,
+): Promise<ChromaCollectionLike> {
+  try {
+    return await client.getCollection({ name, embeddingFunction: NO_TEXT_EMBEDDING })
+  } catch (error) {
+    if ((error as Error | undefined)?.name === 'ChromaNotFoundError') {
+      throw new StoreNotFoundError(`collection '${name}' does not exist`)
+    }
+    throw error
+  }
 }
 
 function hnswConfiguration(hnsw: ChromaHnswOptions | undefined): Record<string, number> {

@@ -1,5 +1,7 @@
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import { VectorStoreError } from '../core/errors.js'
 import type { FilterNode } from '../core/filter.js'
@@ -62,9 +64,22 @@ export class ChromaEngine implements VectorEngine {
     return this.#connection
   }
 
-  /** The collection, as the client returns it (its configuration holds the HNSW settings). */
-  get collection() {
-    return this.#opened.collection
+  /** The collection's HNSW settings; with a local server, the size of its data directory. */
+  async describe(): Promise<IndexDescription> {
+    const configuration = this.#opened.collection.configuration as { hnsw?: unknown } | undefined
+    const hnsw =
+      typeof configuration?.hnsw === 'object' && configuration.hnsw !== null
+        ? Object.entries(configuration.hnsw).filter(([key]) => key !== 'space')
+        : []
+    const server = this.#connection.localServer
+    return {
+      kind: 'hnsw',
+      parameters: hnsw.map(([key, value]) => [key, String(value)] as const),
+      sizes:
+        server && !server.ephemeral
+          ? [['data directory (all collections)', directorySize(server.path)]]
+          : [],
+    }
   }
 
   upsert(records: readonly StoredRecord[]): Promise<void> {
@@ -198,4 +213,13 @@ export class ChromaEngine implements VectorEngine {
 
 function whereOf(compiled: CompiledFilter) {
   return compiled.kind === 'where' ? compiled.where : undefined
+}
+
+function directorySize(path: string): number {
+  let total = 0
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const full = join(path, entry.name)
+    total += entry.isDirectory() ? directorySize(full) : entry.isFile() ? statSync(full).size : 0
+  }
+  return total
 }

@@ -1,4 +1,4 @@
-import { VectorStoreError } from '../core/errors.js'
+import { VectorStoreError } from '../index.js'
 
 /** The command line is wrong: unknown command or option, missing or malformed argument (exit code 2). */
 export class UsageError extends VectorStoreError {
@@ -14,13 +14,6 @@ export class InvalidUriError extends VectorStoreError {
   }
 }
 
-/** The store a command reads does not exist (no snapshot file, directory, table or collection). */
-export class StoreNotFoundError extends VectorStoreError {
-  constructor(uri: string, what: string) {
-    super('STORE_NOT_FOUND', `${uri}: ${what}`)
-  }
-}
-
 /** `copy` finished but the target's count does not add up: entries were lost or written concurrently. */
 export class CopyCheckError extends VectorStoreError {
   constructor(message: string) {
@@ -28,10 +21,20 @@ export class CopyCheckError extends VectorStoreError {
   }
 }
 
-/** Prefixes an error's message with where it happened (`source <uri>`), keeping its class and code. */
+// Where each error happened, outermost first: kept beside the error, never written into its message.
+const contexts = new WeakMap<object, string[]>()
+
+/** Records where an error happened (`source <uri>`); the error itself is left unchanged. */
 export function inContext(error: unknown, context: string): unknown {
-  if (error instanceof Error && !error.message.startsWith(context)) {
-    error.message = `${context}: ${error.message}`
-  }
+  if (typeof error !== 'object' || error === null) return error
+  const known = contexts.get(error) ?? []
+  if (!known.includes(context)) contexts.set(error, [context, ...known])
   return error
+}
+
+/** The error's message, after the contexts recorded for it. */
+export function describeError(error: unknown): string {
+  const message = (error as Error | undefined)?.message ?? String(error)
+  const where = typeof error === 'object' && error !== null ? (contexts.get(error) ?? []) : []
+  return [...where, message].join(': ')
 }

@@ -1,5 +1,5 @@
-import { VectorStoreError } from '../core/errors.js'
-import { UsageError } from './cli-errors.js'
+import { VectorStoreError } from '../index.js'
+import { describeError, UsageError } from './cli-errors.js'
 import { type Command, parseCommandArgs } from './command.js'
 import { copyCommand } from './commands/copy.js'
 import { demoCommand } from './commands/demo.js'
@@ -57,7 +57,7 @@ function report(command: string, error: unknown): number {
     note(`vecstore ${command}: ${error.message}\nRun 'vecstore ${command} --help' for usage.`)
     return EXIT.usage
   }
-  const message = redactCredentials((error as Error | undefined)?.message ?? String(error))
+  const message = redactCredentials(describeError(error))
   if (error instanceof VectorStoreError) note(`vecstore ${command}: ${message} [${error.code}]`)
   else note(`vecstore ${command}: unexpected error: ${message}`)
   if (process.env['VECSTORE_DEBUG'] === '1') note(String((error as Error | undefined)?.stack))

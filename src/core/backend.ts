@@ -1,5 +1,6 @@
 import type { Filter } from './filter.js'
 import type { Payload } from './json.js'
+import type { DistanceMetric } from './metric.js'
 
 /** An embedding: numbers or a Float32Array. Stored as float32 by every backend. */
 export type Vector = readonly number[] | Float32Array
@@ -29,6 +30,26 @@ export interface StoredRecord {
   readonly id: string
   readonly vector: Float32Array
   readonly payload: Payload
+}
+
+/** How a backend indexes vectors and what it stores, as `stats()` reports it. */
+export interface IndexDescription {
+  /** `'exact'` (every search scans all vectors), `'hnsw'`, `'ivfflat'`, or `'none'` (pgvector without a vector index). */
+  readonly kind: string
+  /** The index's name in the engine, where it has one. */
+  readonly name?: string
+  /** Index parameters as name/value pairs (`m`, `ef_construction`, `lists`, the operator class, ...). */
+  readonly parameters: readonly (readonly [string, string])[]
+  /** Storage used, as labelled byte counts (table, indexes, files); empty when the engine does not say. */
+  readonly sizes: readonly (readonly [string, number])[]
+}
+
+/** What a backend's `stats()` reports. */
+export interface BackendStats extends IndexDescription {
+  readonly count: number
+  /** The dimension, once fixed. */
+  readonly dimensions: number | undefined
+  readonly metric: DistanceMetric
 }
 
 /** Paging for {@link VectorBackend.listWhere}. */

@@ -1,4 +1,4 @@
-import type { ListedEntry, SearchHit, StoredRecord } from './backend.js'
+import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from './backend.js'
 import type { FilterNode } from './filter.js'
 import type { DistanceMetric } from './metric.js'
 
@@ -31,6 +31,8 @@ export interface VectorEngine<SearchOptions = never> {
   count(filter: FilterNode): Promise<number>
   /** The entries with these ids (at least one), in the order asked; missing ids are skipped. */
   getByIds(ids: readonly string[]): Promise<StoredRecord[]>
+  /** How the engine indexes vectors and the storage it uses. Default: an index of kind `'unknown'`. */
+  describe?(): Promise<IndexDescription>
   /** Engine-specific checks on a validated vector (e.g. a half-precision range). */
   checkVector?(vector: Float32Array): void
   /** Releases what the engine opened; called once, after calls in flight have settled. */

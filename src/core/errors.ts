@@ -1,3 +1,38 @@
+/** Every `code` a {@link VectorStoreError} can carry. */
+export const VECTOR_STORE_ERROR_CODES = [
+  'DIMENSION_MISMATCH',
+  'INVALID_VECTOR',
+  'INVALID_ID',
+  'INVALID_PAYLOAD',
+  'INVALID_FILTER',
+  'UNSUPPORTED_FILTER',
+  'EMPTY_FILTER',
+  'INVALID_ARGUMENT',
+  'NOT_INITIALIZED',
+  'METRIC_MISMATCH',
+  'SCHEMA_MISMATCH',
+  'SNAPSHOT_CORRUPT',
+  'SNAPSHOT_LOCKED',
+  'CAPACITY_EXCEEDED',
+  'BACKEND_CONNECTION',
+  'BACKEND_QUERY',
+  'MISSING_DEPENDENCY',
+  'CLI_USAGE',
+  'INVALID_URI',
+  'STORE_NOT_FOUND',
+  'COPY_CHECK',
+] as const
+
+/** One of {@link VECTOR_STORE_ERROR_CODES}. */
+export type VectorStoreErrorCode = (typeof VECTOR_STORE_ERROR_CODES)[number]
+
+/** Options of the engine errors: the original error, and the engine's own code for it. */
+export interface EngineErrorOptions {
+  readonly cause?: unknown
+  /** The engine's code: a Postgres SQLSTATE (`42P01`), a driver or socket code (`ECONNREFUSED`), a Chroma error name. */
+  readonly engineCode?: string | undefined
+}
+
 /**
  * The error family. Every error vecstore throws is a {@link VectorStoreError}
  * with a stable `code`; engine errors are wrapped with the operation named and
@@ -5,9 +40,9 @@
  */
 export class VectorStoreError extends Error {
   /** Stable, machine-readable error code. */
-  readonly code: string
+  readonly code: VectorStoreErrorCode
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: VectorStoreErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
@@ -118,21 +153,58 @@ export class SnapshotLockedError extends VectorStoreError {
   }
 }
 
-/** The backend cannot reach its engine (server down, refused, timed out). */
+/** The backend cannot reach its engine (server down, refused, timed out, credentials refused). */
 export class BackendConnectionError extends VectorStoreError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The engine's code for the failure, when it gave one (see {@link EngineErrorOptions}). */
+  readonly engineCode: string | undefined
+
+  constructor(message: string, options: EngineErrorOptions = {}) {
     super('BACKEND_CONNECTION', message, options)
+    this.engineCode = options.engineCode
   }
 }
 
 /** The engine rejected or failed an operation; `operation` names it, `cause` holds the original. */
 export class BackendQueryError extends VectorStoreError {
+  /** The engine's code for the failure, when it gave one (see {@link EngineErrorOptions}). */
+  readonly engineCode: string | undefined
+
   constructor(
     readonly operation: string,
     message: string,
-    options?: { cause?: unknown },
+    options: EngineErrorOptions = {},
   ) {
     super('BACKEND_QUERY', `${operation} failed: ${message}`, options)
+    this.engineCode = options.engineCode
+  }
+}
+
+/**
+ * The store's schema does not match what the backend needs: for pgvector the
+ * extension, the table or a column is missing or has another type. Raised by
+ * `initialize()`; with `manageSchema: false` nothing is ever created.
+ */
+export class SchemaMismatchError extends VectorStoreError {
+  constructor(message: string) {
+    super('SCHEMA_MISMATCH', message)
+  }
+}
+
+/**
+ * The store to open does not exist and the backend may not create it (a
+ * Chroma collection with `createCollection: false`, a store the `vecstore`
+ * command only reads).
+ */
+export class StoreNotFoundError extends VectorStoreError {
+  constructor(message: string) {
+    super('STORE_NOT_FOUND', message)
+  }
+}
+
+/** The in-memory index cannot hold more vectors (its 4 GiB block is full, or memory ran out). */
+export class CapacityExceededError extends VectorStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CAPACITY_EXCEEDED', message, options)
   }
 }
 

@@ -1,4 +1,5 @@
 import type {
+  BackendStats,
   ListedEntry,
   ListOptions,
   SearchHit,
@@ -206,6 +207,15 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
     const checked = validateIds(ids)
     if (checked.length === 0) return []
     return this.run('getByIds', (engine) => engine.getByIds(checked))
+  }
+
+  /** Entry count, dimension, metric, vector index (kind and parameters) and storage size. */
+  async stats(): Promise<BackendStats> {
+    return this.run('stats', async (engine) => {
+      const index = (await engine.describe?.()) ?? { kind: 'unknown', parameters: [], sizes: [] }
+      const count = await engine.count({ kind: 'and', children: [] })
+      return { ...index, count, dimensions: this.dim, metric: engine.metric }
+    })
   }
 
   /** The open engine; throws {@link NotInitializedError} before `initialize()` and after `close()`. */

@@ -1,4 +1,5 @@
-import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import { existsSync, statSync } from 'node:fs'
+import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import { InvalidArgumentError } from '../core/errors.js'
 import { type FilterNode, filterOf } from '../core/filter.js'
@@ -17,6 +18,7 @@ const DEFAULT_COMPACTION_THRESHOLD = 16 * 1024 * 1024
 export class InMemoryEngine implements VectorEngine {
   readonly #index: InMemoryIndex
   readonly #journal: SnapshotJournal | undefined
+  readonly #snapshotPath: string | undefined
 
   /** Checks the config and opens the index (loading and locking the snapshot, if any). */
   constructor(config: InMemoryVectorBackendConfig) {
@@ -29,6 +31,7 @@ export class InMemoryEngine implements VectorEngine {
     if (typeof config.snapshotPath !== 'string' || config.snapshotPath === '') {
       throw new InvalidArgumentError('expected snapshotPath to be a non-empty file path')
     }
+    this.#snapshotPath = config.snapshotPath
     this.#journal = new SnapshotJournal(config.snapshotPath, {
       metric,
       dim,
@@ -44,11 +47,6 @@ export class InMemoryEngine implements VectorEngine {
 
   get dim(): number | undefined {
     return this.#index.dim
-  }
-
-  /** Entries in the index. */
-  get size(): number {
-    return this.#index.size
   }
 
   upsert(records: readonly StoredRecord[]): Promise<void> {
@@ -89,6 +87,19 @@ export class InMemoryEngine implements VectorEngine {
     return this.#index.get(ids)
   }
 
+  /** An exact scan, and the snapshot and journal files' sizes. */
+  async describe(): Promise<IndexDescription> {
+    const path = this.#snapshotPath
+    const sizes: [string, number][] =
+      path === undefined
+        ? []
+        : [
+            ['snapshot file', fileSize(path)],
+            ['journal file', fileSize(`${path}.journal`)],
+          ]
+    return { kind: 'exact', parameters: [], sizes }
+  }
+
   /** Flushes pending writes and releases the snapshot lock. */
   async close(): Promise<void> {
     await this.#journal?.close()
@@ -99,4 +110,8 @@ export class InMemoryEngine implements VectorEngine {
     if (this.#journal) return this.#journal.write(op)
     this.#index.apply(op)
   }
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0
 }

@@ -1,4 +1,4 @@
-import { VectorStoreError } from '../core/errors.js'
+import { CapacityExceededError } from '../core/errors.js'
 import { SCAN_WASM_BASE64 } from './kernel/scan-wasm.js'
 
 const PAGE = 65_536
@@ -124,8 +124,7 @@ export class VectorSlab {
   #grow(needed: number): void {
     const maxRows = Math.floor((MAX_PAGES * PAGE - this.#rowsOffset) / ((this.dim + 1) * 4))
     if (needed > maxRows) {
-      throw new VectorStoreError(
-        'CAPACITY_EXCEEDED',
+      throw new CapacityExceededError(
         `the in-memory index is full: at most ${maxRows} vectors of ${this.dim} dimensions (4 GiB)`,
       )
     }
@@ -135,13 +134,9 @@ export class VectorSlab {
     try {
       if (pages > current) this.#memory.grow(pages - current)
     } catch (error) {
-      throw new VectorStoreError(
-        'CAPACITY_EXCEEDED',
-        `the in-memory index cannot grow to ${capacity} vectors`,
-        {
-          cause: error,
-        },
-      )
+      throw new CapacityExceededError(`the in-memory index cannot grow to ${capacity} vectors`, {
+        cause: error,
+      })
     }
     this.#capacity = capacity
   }

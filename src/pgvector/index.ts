@@ -1,8 +1,28 @@
-export * from './pgvector-backend.js'
-export * from './pgvector-backend-config.js'
-export * from './vector-table.js'
-export * from './table-spec.js'
-export * from './migrations.js'
-export * from './schema-mismatch-error.js'
-export type * from './explain.js'
-export type * from './connection.js'
+// vecstore/pgvector: PgvectorBackend, the vectorTable() schema factory and the migrations.
+// Every name here is part of the public API (see docs/pgvector.md).
+
+export type { AnyPgDatabase } from './connection.js'
+export type { SearchPlan } from './explain.js'
+export {
+  migrate,
+  type MigrateOptions,
+  type MigrationResult,
+  type MigrationTarget,
+  migrationsFolder,
+  migrationsSchema,
+  migrationsTable,
+} from './migrations.js'
+export { PgvectorBackend } from './pgvector-backend.js'
+export type {
+  IterativeScanMode,
+  PgvectorBackendConfig,
+  PgvectorSearchOptions,
+} from './pgvector-backend-config.js'
+export type { TableLayoutOptions, VectorIndexKind, VectorType } from './table-spec.js'
+export {
+  type TimestampColumns,
+  type VectorTable,
+  type VectorTableColumns,
+  type VectorTableOptions,
+  vectorTable,
+} from './vector-table.js'

@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
-import { type AnyPgDatabase, openDsn, rowsOf, type SqlDatabase, useDatabase } from './connection.js'
+import {
+  type AnyPgDatabase,
+  type Connection,
+  openDsn,
+  openPglite,
+  rowsOf,
+  type SqlDatabase,
+  useDatabase,
+} from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { validateIdentifier } from '../internal/identifiers.js'
 import { identifier } from './sql.js'
@@ -18,6 +29,17 @@ export const migrationsTable = '__vecstore_migrations'
 /** The schema of {@link migrationsTable}. */
 export const migrationsSchema = 'vecstore'
 
+/** Where {@link migrate} applies migrations: a Drizzle database, a `postgres://` URL, or a PGlite directory. */
+export type MigrationTarget = AnyPgDatabase | string | { readonly pglite: string | true | PGlite }
+
+/** One migration, as {@link migrate} left it. */
+export interface MigrationResult {
+  /** The migration's name in the journal, e.g. `0000_enable_pgvector`. */
+  readonly tag: string
+  /** True when this call applied it; false when it was applied before. */
+  readonly applied: boolean
+}
+
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
   /** Another migrations folder (e.g. your own drizzle-kit output). Default: {@link migrationsFolder}. */
@@ -30,7 +52,8 @@ export interface MigrateOptions {
 
 /**
  * Applies migrations for a deploy pipeline, through any Drizzle Postgres
- * database or a connection string (a short-lived postgres.js connection).
+ * database, a connection string (a short-lived postgres.js connection) or a
+ * PGlite directory, and reports each migration as applied now or before.
  * Same bookkeeping as drizzle-kit's `migrate` (so either tool can be used),
  * plus an advisory lock so concurrent deploys apply each migration once.
  *
@@ -42,18 +65,18 @@ export interface MigrateOptions {
  * ```
  */
 export async function migrate(
-  target: AnyPgDatabase | string,
+  target: MigrationTarget,
   options: MigrateOptions = {},
-): Promise<void> {
-  const migrations = readMigrationFiles({
-    migrationsFolder: options.migrationsFolder ?? migrationsFolder,
-  })
-  const connection = typeof target === 'string' ? await openDsn(target, 1) : useDatabase(target)
+): Promise<MigrationResult[]> {
+  const folder = options.migrationsFolder ?? migrationsFolder
+  const migrations = readMigrationFiles({ migrationsFolder: folder })
+  const connection = await connect(target)
   try {
-    await applyMigrations(connection.db, migrations, {
+    const ran = await applyMigrations(connection.db, migrations, {
       table: validateIdentifier('migrations table', options.migrationsTable ?? migrationsTable),
       schema: validateIdentifier('migrations schema', options.migrationsSchema ?? migrationsSchema),
     })
+    return journalTags(folder).map((tag, i) => ({ tag, applied: ran.has(i) }))
   } catch (error) {
     throw wrapEngineError('migrate', error)
   } finally {
@@ -61,12 +84,27 @@ export async function migrate(
   }
 }
 
+function connect(target: MigrationTarget): Promise<Connection> {
+  if (typeof target === 'string') return openDsn(target, 1)
+  if ('pglite' in target) return openPglite(target.pglite)
+  return Promise.resolve(useDatabase(target))
+}
+
+// drizzle-kit's journal lists the migrations in the order readMigrationFiles returns them.
+function journalTags(folder: string): string[] {
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { tag: string }[]
+  }
+  return journal.entries.map((entry) => entry.tag)
+}
+
 async function applyMigrations(
   db: SqlDatabase,
   migrations: ReturnType<typeof readMigrationFiles>,
   names: { table: string; schema: string },
-): Promise<void> {
+): Promise<Set<number>> {
   const table = identifier(names.schema, names.table)
+  const ran = new Set<number>()
   await db.transaction(async (tx) => {
     await tx.execute(
       sql`SELECT pg_advisory_xact_lock(hashtext(${`${names.schema}.${names.table}`}))`,
@@ -80,8 +118,9 @@ async function applyMigrations(
       await tx.execute(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`),
     )
     const lastApplied = last === undefined ? undefined : Number(last['created_at'])
-    for (const migration of migrations) {
+    for (const [i, migration] of migrations.entries()) {
       if (lastApplied !== undefined && migration.folderMillis <= lastApplied) continue
+      ran.add(i)
       // Migration files are the package's (or the caller's) own drizzle-kit output, run as written.
       for (const statement of migration.sql) {
         if (statement.trim() !== '') await tx.execute(sql.raw(statement))
@@ -91,4 +130,5 @@ async function applyMigrations(
       )
     }
   })
+  return ran
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
 import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
@@ -14,6 +14,7 @@ import {
 } from './pgvector-backend-config.js'
 import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
+import { sizesQuery } from './schema-sql.js'
 import { prepareTable, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
 import {
@@ -181,6 +182,22 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     })
   }
 
+  /** The vector index with its operator class and parameters, and the table's sizes. */
+  async describe(): Promise<IndexDescription> {
+    const [sizes] = rowsOf(await this.#db.execute(sizesQuery(this.#config.spec)))
+    const index = this.#state.vectorIndex
+    return {
+      kind: index?.method ?? 'none',
+      ...(index && { name: index.name }),
+      parameters: index === undefined ? [] : indexParameters(index.definition),
+      sizes: [
+        ['table (with TOAST)', Number(sizes?.['table'] ?? 0)],
+        ['indexes', Number(sizes?.['indexes'] ?? 0)],
+        ['total', Number(sizes?.['total'] ?? 0)],
+      ],
+    }
+  }
+
   /** Refreshes the planner's statistics for the table. */
   async analyze(): Promise<void> {
     await this.#db.execute(sql`ANALYZE ${this.#target.table}`)
@@ -198,4 +215,15 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       filtered: !isEmptyFilter(filter),
     }
   }
+}
+
+/** The operator class and `WITH (...)` parameters of an index definition (`pg_get_indexdef`). */
+function indexParameters(definition: string): [string, string][] {
+  const opclass = /\((?:"?embedding"?)\s+(\w+)\)/.exec(definition)?.[1]
+  const withClause = /\bWITH \(([^)]*)\)/.exec(definition)?.[1] ?? ''
+  const parameters = withClause
+    .split(',')
+    .map((part) => part.split('=').map((s) => s.trim().replace(/^'|'$/g, '')))
+    .filter((pair): pair is [string, string] => pair.length === 2 && pair[0] !== '')
+  return opclass === undefined ? parameters : [['operator class', opclass], ...parameters]
 }

@@ -81,6 +81,13 @@ export function indexesQuery(spec: TableSpec): SQL {
     ORDER BY i.relname`
 }
 
+/** The table's size, its indexes' and both together, in bytes. */
+export function sizesQuery(spec: TableSpec): SQL {
+  const table = sql`to_regclass(${regclassText(spec)})`
+  return sql`SELECT pg_table_size(${table}) AS "table", pg_indexes_size(${table}) AS "indexes",
+    pg_total_relation_size(${table}) AS "total"`
+}
+
 /** The dimension of any stored vector (for an untyped column: the first write fixed it). */
 export function storedDimensionQuery(spec: TableSpec): SQL {
   return sql`SELECT vector_dims("embedding") AS "dims" FROM ${tableName(spec)} LIMIT 1`

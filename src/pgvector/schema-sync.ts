@@ -1,7 +1,6 @@
-import { DimensionMismatchError, MetricMismatchError } from '../core/errors.js'
+import { DimensionMismatchError, MetricMismatchError, SchemaMismatchError } from '../core/errors.js'
 import type { DistanceMetric } from '../core/metric.js'
 import { rowsOf, type SqlDatabase } from './connection.js'
-import { SchemaMismatchError } from './schema-mismatch-error.js'
 import {
   columnsQuery,
   createSchemaStatements,

@@ -6,10 +6,10 @@ import {
   type Filter,
   type JsonValue,
   matchesFilter,
-  parseFilter,
   type Payload,
   UnsupportedFilterError,
 } from '../../src/index.js'
+import { parseFilter } from '../../src/core/filter.js'
 import { compareIds } from '../../src/core/validate.js'
 import { collectionNames, expectNoLocalServers } from '../setup/chroma.js'
 

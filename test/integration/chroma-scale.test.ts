@@ -5,12 +5,8 @@ import {
   type LocalChromaServer,
   startLocalChromaServer,
 } from '../../src/chroma/index.js'
-import {
-  DISTANCE_METRICS,
-  type Filter,
-  InMemoryVectorBackend,
-  type SearchHit,
-} from '../../src/index.js'
+import { DISTANCE_METRICS } from '../../src/core/metric.js'
+import { type Filter, InMemoryVectorBackend, type SearchHit } from '../../src/index.js'
 import { collectionNames, expectNoLocalServers } from '../setup/chroma.js'
 
 // Beyond the conformance fixtures: batches above the server's max batch size,

@@ -188,7 +188,7 @@ describe('vecstore stats and explain', () => {
       string,
       unknown
     >
-    expect(stats).toMatchObject({ count: 2, dimensions: 2, metric: 'ip', index: 'exact scan' })
+    expect(stats).toMatchObject({ count: 2, dimensions: 2, metric: 'ip', index: 'exact' })
     expect((stats['sizes'] as Record<string, number>)['snapshot file']).toBeGreaterThan(0)
     expect((await vecstore('explain', snapshot)).stdout).toMatch(/^uses vector index\s+no$/m)
 
@@ -220,7 +220,9 @@ describe('vecstore stats and explain', () => {
         `http://${server.host}:${server.port}/no-such-collection`,
       )
       expect(missing.code).toBe(1)
-      expect(missing.stderr).toContain("no collection 'no-such-collection' [STORE_NOT_FOUND]")
+      expect(missing.stderr).toContain(
+        "collection 'no-such-collection' does not exist [STORE_NOT_FOUND]",
+      )
     } finally {
       await server.stop()
     }
@@ -343,7 +345,7 @@ describe('errors and help', () => {
     )
     expect(pgDown.stderr).toContain('[BACKEND_CONNECTION]')
     expect(pgDown.stderr).not.toContain('hunter2')
-    const chromaDown = await vecstore('copy', '--from', 'http://127.0.0.1:1/c', '--to', 'x.json')
+    const chromaDown = await vecstore('copy', '--from', 'http://127.0.0.1:1/col', '--to', 'x.json')
     expect(chromaDown.code).toBe(1)
     expect(chromaDown.stderr).toContain(
       'cannot reach the Chroma server at 127.0.0.1:1 [BACKEND_CONNECTION]',

@@ -11,9 +11,10 @@ import {
   InvalidVectorError,
   MetricMismatchError,
   NotInitializedError,
+  SchemaMismatchError,
   type VectorStoreError,
 } from '../../src/index.js'
-import { PgvectorBackend, SchemaMismatchError } from '../../src/pgvector/index.js'
+import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine, testEngines } from '../setup/postgres-engines.js'
 
 const { engines, skipped } = await testEngines('pgv_errors')

@@ -5,9 +5,9 @@ import {
   type Filter,
   type JsonValue,
   matchesFilter,
-  parseFilter,
   type Payload,
 } from '../../src/index.js'
+import { parseFilter } from '../../src/core/filter.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { testEngines } from '../setup/postgres-engines.js'
 

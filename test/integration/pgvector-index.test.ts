@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { referenceScore, type VectorRecord } from '../../src/index.js'
+import { referenceScore } from '../../src/core/metric.js'
+import type { VectorRecord } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine, testEngines } from '../setup/postgres-engines.js'
 

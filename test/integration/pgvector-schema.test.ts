@@ -7,10 +7,10 @@ import {
   migrationsSchema,
   migrationsTable,
   PgvectorBackend,
-  SchemaMismatchError,
   vectorTable,
   type TableLayoutOptions,
 } from '../../src/pgvector/index.js'
+import { SchemaMismatchError } from '../../src/index.js'
 import { type TestEngine, testEngines } from '../setup/postgres-engines.js'
 
 const { engines, skipped } = await testEngines('pgv_schema')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ROUND_TRIP_PAYLOAD } from '../../src/testing/index.js'
+import { ROUND_TRIP_PAYLOAD } from '../../src/testing/fixtures.js'
 import {
   DEAD,
   fromMetadata,

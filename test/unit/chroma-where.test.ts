@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Filter, parseFilter, UnsupportedFilterError } from '../../src/index.js'
+import { parseFilter } from '../../src/core/filter.js'
+import { type Filter, UnsupportedFilterError } from '../../src/index.js'
 import { serverNumberKind } from '../../src/chroma/payload-mapping.js'
 import { compileFilter } from '../../src/chroma/where.js'
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidFilterError, isEmptyFilter, matchesFilter, parseFilter } from '../../src/index.js'
+import { isEmptyFilter, parseFilter } from '../../src/core/filter.js'
+import { InvalidFilterError, matchesFilter } from '../../src/index.js'
 import { FILTER_TABLE } from '../../src/testing/cases-filters.js'
 import { FILTER_PAYLOADS } from '../../src/testing/fixtures.js'
 

@@ -1,12 +1,8 @@
 import { DrizzleQueryError, type SQL } from 'drizzle-orm'
 import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
-import {
-  BackendConnectionError,
-  BackendQueryError,
-  InvalidArgumentError,
-  parseFilter,
-} from '../../src/index.js'
+import { BackendConnectionError, BackendQueryError, InvalidArgumentError } from '../../src/index.js'
+import { parseFilter } from '../../src/core/filter.js'
 import { MAX_PARAMETERS, planChunks } from '../../src/pgvector/bulk-load.js'
 import { wrapEngineError } from '../../src/pgvector/engine-errors.js'
 import { compileFilter } from '../../src/pgvector/filter-sql.js'

@@ -5,12 +5,9 @@ import {
   InvalidVectorError,
   VectorStoreError,
   compareIds,
-  parseMetric,
-  referenceScore,
-  validateCount,
-  validatePayload,
-  validateVector,
 } from '../../src/index.js'
+import { parseMetric, referenceScore } from '../../src/core/metric.js'
+import { validateCount, validatePayload, validateVector } from '../../src/core/validate.js'
 
 describe('validateVector', () => {
   it('returns float32 copies', () => {

@@ -1,5 +1,5 @@
-import type { VectorRecord } from '../../core/backend.js'
-import { DimensionMismatchError, MetricMismatchError } from '../../core/errors.js'
+import type { VectorRecord } from '../../index.js'
+import { DimensionMismatchError, MetricMismatchError } from '../../index.js'
 import { CopyCheckError, inContext } from '../cli-errors.js'
 import { ProgressBar } from '../progress.js'
 import type { OpenStore } from '../stores/open-store.js'
@@ -19,11 +19,21 @@ export interface CopyReport {
 
 /** Refuses a target whose metric or dimension differs from the source's. */
 export function checkCompatible(source: OpenStore, target: OpenStore): void {
-  if (target.metric !== source.metric) {
-    throw inContext(new MetricMismatchError(source.metric, target.metric), `target ${target.label}`)
+  if (target.backend.metric !== source.backend.metric) {
+    throw inContext(
+      new MetricMismatchError(source.backend.metric, target.backend.metric),
+      `target ${target.label}`,
+    )
   }
-  if (source.dim !== undefined && target.dim !== undefined && source.dim !== target.dim) {
-    throw inContext(new DimensionMismatchError(target.dim, source.dim), `target ${target.label}`)
+  if (
+    source.backend.dim !== undefined &&
+    target.backend.dim !== undefined &&
+    source.backend.dim !== target.backend.dim
+  ) {
+    throw inContext(
+      new DimensionMismatchError(target.backend.dim, source.backend.dim),
+      `target ${target.label}`,
+    )
   }
 }
 

@@ -49,15 +49,15 @@ Example:
     try {
       const target = await openStore(to, {
         mode: 'write',
-        metric: source.metric,
-        ...(source.dim !== undefined && { dim: source.dim }),
+        metric: source.backend.metric,
+        ...(source.backend.dim !== undefined && { dim: source.backend.dim }),
       }).catch((error: unknown) => {
         throw inContext(error, 'target')
       })
       try {
         checkCompatible(source, target)
         note(
-          `copying ${source.label} -> ${target.label} (${source.metric}, ${source.dim ?? 'no'} dims)`,
+          `copying ${source.label} -> ${target.label} (${source.backend.metric}, ${source.backend.dim ?? 'no'} dims)`,
         )
         const report = await copyEntries(source, target, { batch, overwrite })
         print(

@@ -1,6 +1,6 @@
-import { HashingEmbedder } from '../../embedding/hashing-embedder.js'
-import { StoreScope } from '../../store/store-scope.js'
-import { type EntryInput, VectorStore } from '../../store/vector-store.js'
+import { HashingEmbedder } from '../../index.js'
+import { StoreScope } from '../../index.js'
+import { type EntryInput, VectorStore } from '../../index.js'
 import { type Command, integerOption, positionals, stringList, stringOption } from '../command.js'
 import { askInteractively, answer } from '../demo/ask.js'
 import { type Chunk, chunkFile, corpusFrom, defaultCorpus } from '../demo/corpus.js'
@@ -73,7 +73,7 @@ Options:
       const seconds = ((Date.now() - started) / 1000).toFixed(1)
       note(
         `indexed ${chunks.length} chunks of ${files.length} file${files.length === 1 ? '' : 's'} into ${opened.label} ` +
-          `(${opened.metric}, ${embedder.dimensions} dims, ${embedder.model}) in ${seconds} s\n`,
+          `(${opened.backend.metric}, ${embedder.dimensions} dims, ${embedder.model}) in ${seconds} s\n`,
       )
       const ask = (question: string) => answer(store, embedder, DEMO_SCOPE, question, topK)
       for (const question of questions.length > 0 ? questions : EXAMPLE_QUESTIONS)

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../core/errors.js'
+import { InvalidArgumentError } from '../../index.js'
 import { type Command, integerOption, positionals } from '../command.js'
 import { print } from '../output.js'
 import { URI_FORMS } from '../store-uri.js'

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { AnyPgDatabase } from '../../pgvector/connection.js'
+import { mkdirSync } from 'node:fs'
 import { UsageError } from '../cli-errors.js'
 import { type Command, positionals } from '../command.js'
 import { note, print } from '../output.js'
@@ -36,47 +34,18 @@ Options:
       )
     }
     // Loaded on use: drizzle-orm and the drivers are optional peers.
-    const { migrate, migrationsFolder, migrationsSchema, migrationsTable } =
-      await import('../../pgvector/migrations.js')
-    const { connectPg } = await import('../stores/pgvector-store.js')
-    const { rawSqlOf } = await import('../stores/raw-sql.js')
+    const { migrate } = await import('../../pgvector/index.js')
     const label = redactUri(uri as string)
-    const connection = await connectPg(location, label, 'write')
-    try {
-      const run = rawSqlOf(connection.db, 'read applied migrations')
-      const applied = async (): Promise<Set<number>> => {
-        const table = `"${migrationsSchema}"."${migrationsTable}"`
-        const [exists] = await run('SELECT to_regclass($1) IS NOT NULL AS "exists"', [table])
-        if (exists?.['exists'] !== true) return new Set()
-        return new Set(
-          (await run(`SELECT created_at FROM ${table}`)).map((row) => Number(row['created_at'])),
-        )
-      }
-      note(`migrating ${label}`)
-      const before = await applied()
-      await migrate(connection.db as unknown as AnyPgDatabase)
-      const after = await applied()
-      let count = 0
-      for (const { tag, when } of journalOf(migrationsFolder)) {
-        const status = before.has(when)
-          ? 'already applied'
-          : after.has(when)
-            ? 'applied'
-            : 'not applied'
-        if (status === 'applied') count++
-        print(`  ${tag.padEnd(28)} ${status}`)
-      }
-      print(count === 0 ? 'up to date' : `applied ${count} migration${count === 1 ? '' : 's'}`)
-      return 0
-    } finally {
-      await connection.close()
+    if (location.kind === 'pglite') mkdirSync(location.dir, { recursive: true })
+    note(`migrating ${label}`)
+    const results = await migrate(
+      location.kind === 'postgres' ? location.dsn : { pglite: location.dir },
+    )
+    for (const { tag, applied } of results) {
+      print(`  ${tag.padEnd(28)} ${applied ? 'applied' : 'already applied'}`)
     }
+    const count = results.filter((result) => result.applied).length
+    print(count === 0 ? 'up to date' : `applied ${count} migration${count === 1 ? '' : 's'}`)
+    return 0
   },
-}
-
-function journalOf(folder: string): { tag: string; when: number }[] {
-  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as {
-    entries: { tag: string; when: number }[]
-  }
-  return journal.entries
 }

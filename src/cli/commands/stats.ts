@@ -1,7 +1,8 @@
 import { type Command, positionals } from '../command.js'
 import { formatBytes, print, printTable } from '../output.js'
 import { URI_FORMS } from '../store-uri.js'
-import { openStore, type StoreStats } from '../stores/open-store.js'
+import type { BackendStats } from '../../index.js'
+import { openStore } from '../stores/open-store.js'
 
 /** `vecstore stats URI`: count, dimension, metric, index and size. */
 export const statsCommand: Command = {
@@ -22,7 +23,7 @@ ${URI_FORMS}`,
     const [uri] = positionals(args, ['URI'])
     const store = await openStore(uri as string, { mode: 'read' })
     try {
-      const stats = await store.stats()
+      const stats = await store.backend.stats()
       if (args.values['json'] === true)
         print(JSON.stringify({ store: store.label, ...statsJson(stats) }))
       else printTable([['store', store.label], ...statsRows(stats)])
@@ -33,25 +34,29 @@ ${URI_FORMS}`,
   },
 }
 
-function statsJson(stats: StoreStats) {
+function statsJson(stats: BackendStats) {
   return {
     count: stats.count,
     dimensions: stats.dimensions ?? null,
     metric: stats.metric,
-    index: stats.index,
-    indexParameters: Object.fromEntries(stats.indexParameters),
+    index: stats.kind,
+    indexParameters: Object.fromEntries([
+      ...(stats.name === undefined ? [] : [['name', stats.name]]),
+      ...stats.parameters,
+    ]),
     sizes: Object.fromEntries(stats.sizes),
   }
 }
 
-function statsRows(stats: StoreStats): [string, string][] {
-  const params = stats.indexParameters.map(([key, value]) => `${key}=${value}`).join(', ')
+function statsRows(stats: BackendStats): [string, string][] {
+  const named = stats.name === undefined ? [] : [['name', stats.name] as const]
+  const params = [...named, ...stats.parameters].map(([key, value]) => `${key}=${value}`).join(', ')
   const sizes = stats.sizes.map(([label, bytes]) => `${label} ${formatBytes(bytes)}`).join(', ')
   return [
     ['count', String(stats.count)],
     ['dimensions', stats.dimensions === undefined ? 'not fixed yet' : String(stats.dimensions)],
     ['metric', stats.metric],
-    ['index', params === '' ? stats.index : `${stats.index} (${params})`],
+    ['index', params === '' ? stats.kind : `${stats.kind} (${params})`],
     ['size', sizes === '' ? 'not reported by the server' : sizes],
   ]
 }

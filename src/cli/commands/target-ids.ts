@@ -1,5 +1,5 @@
-import type { VectorBackend } from '../../core/backend.js'
-import { compareIds } from '../../core/validate.js'
+import type { VectorBackend } from '../../index.js'
+import { compareIds } from '../../index.js'
 
 /**
  * Walks a target's ids in id order alongside a source's pages (both lists

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises'
-import type { Embedder } from '../../embedding/embedder.js'
-import type { StoreScope } from '../../store/store-scope.js'
-import type { VectorStore } from '../../store/vector-store.js'
+import type { Embedder } from '../../index.js'
+import type { StoreScope } from '../../index.js'
+import type { VectorStore } from '../../index.js'
 import { print } from '../output.js'
 
 /** Answers one question: ranked hits with score, source file and section. */

@@ -1,20 +1,14 @@
-import type { VectorBackend } from '../../core/backend.js'
-import type { DistanceMetric } from '../../core/metric.js'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import {
+  type BackendStats,
+  type DistanceMetric,
+  InMemoryVectorBackend,
+  StoreNotFoundError,
+  type VectorBackend,
+} from '../../index.js'
 import { inContext } from '../cli-errors.js'
 import { parseStoreUri, redactUri, type StoreLocation } from '../store-uri.js'
-
-/** What `stats` prints about a store. */
-export interface StoreStats {
-  readonly count: number
-  readonly dimensions: number | undefined
-  readonly metric: DistanceMetric
-  /** Vector index kind, e.g. `hnsw`, `ivfflat`, `none`, `exact scan`. */
-  readonly index: string
-  /** Index parameters as name/value pairs (m, ef_construction, lists, ...). */
-  readonly indexParameters: readonly (readonly [string, string])[]
-  /** Storage used, as labelled byte counts (table, indexes, files); empty when the engine does not say. */
-  readonly sizes: readonly (readonly [string, number])[]
-}
 
 /** What `explain` prints: whether a search uses a vector index, and how it runs. */
 export interface StorePlan {
@@ -22,15 +16,20 @@ export interface StorePlan {
   readonly text: string
 }
 
-/** A backend opened from a URI, with what the commands need beyond the backend contract. */
+/** The backend calls the commands make, beyond the contract (every vecstore backend has them). */
+export type StoreBackend = VectorBackend &
+  Required<Pick<VectorBackend, 'getByIds' | 'upsertMany' | 'close'>> & {
+    readonly metric: DistanceMetric
+    readonly dim: number | undefined
+    stats(): Promise<BackendStats>
+  }
+
+/** A backend opened from a URI. */
 export interface OpenStore {
   /** The URI with any password redacted: safe to print. */
   readonly label: string
-  readonly backend: VectorBackend & Required<Pick<VectorBackend, 'getByIds'>>
-  readonly metric: DistanceMetric
-  /** The dimension, once the store holds an entry or was created with one. */
-  readonly dim: number | undefined
-  stats(): Promise<StoreStats>
+  readonly backend: StoreBackend
+  /** Plans a search: pgvector's `explain`, or what the backend's index implies. */
   explain(vector: Float32Array, topK: number): Promise<StorePlan>
   close(): Promise<void>
 }
@@ -47,28 +46,101 @@ export interface OpenStoreOptions {
 /** Opens the store a URI names; errors say which URI (password redacted). */
 export async function openStore(uri: string, options: OpenStoreOptions): Promise<OpenStore> {
   const label = redactUri(uri)
-  const location = parseStoreUri(uri)
   try {
-    return await openLocation(location, label, options)
+    const backend = await openBackend(parseStoreUri(uri), options)
+    return {
+      label,
+      backend,
+      explain: (vector, topK) => explain(backend, vector, topK),
+      close: () => backend.close(),
+    }
   } catch (error) {
     throw inContext(error, label)
   }
 }
 
-// Each kind is loaded on use: the memory store must work without any optional peer installed.
-async function openLocation(
+// Each backend is loaded on use: the memory store works without any optional peer installed.
+async function openBackend(
   location: StoreLocation,
-  label: string,
   options: OpenStoreOptions,
-): Promise<OpenStore> {
+): Promise<StoreBackend> {
+  const shape = {
+    ...(options.metric !== undefined && { metric: options.metric }),
+    ...(options.dim !== undefined && { dim: options.dim }),
+  }
+  const write = options.mode === 'write'
   switch (location.kind) {
     case 'memory':
-      return (await import('./memory-store.js')).openMemoryStore(location.path, label, options)
+      mustExist(write, location.path, `no snapshot file at ${location.path}`)
+      if (write) mkdirSync(dirname(location.path), { recursive: true })
+      return new InMemoryVectorBackend({ snapshotPath: location.path, ...shape })
     case 'pglite':
-    case 'postgres':
-      return (await import('./pgvector-store.js')).openPgvectorStore(location, label, options)
+    case 'postgres': {
+      const { PgvectorBackend } = await import('../../pgvector/index.js')
+      if (location.kind === 'pglite') {
+        // PGlite would initialize a new, empty database in a missing or empty directory.
+        mustExist(write, join(location.dir, 'PG_VERSION'), `no PGlite database in ${location.dir}`)
+        mkdirSync(location.dir, { recursive: true })
+      }
+      return PgvectorBackend.create({
+        ...(location.kind === 'postgres'
+          ? { dsn: location.dsn, maxConnections: 4 }
+          : { pglite: location.dir }),
+        ...(location.table !== undefined && { table: location.table }),
+        ...(location.schema !== undefined && { schema: location.schema }),
+        // Read mode runs no DDL: a missing table is an error, not a new empty one.
+        manageSchema: write,
+        ...shape,
+      })
+    }
     case 'chroma-local':
-    case 'chroma-http':
-      return (await import('./chroma-store.js')).openChromaStore(location, label, options)
+    case 'chroma-http': {
+      const { ChromaBackend } = await import('../../chroma/index.js')
+      if (location.kind === 'chroma-local') {
+        mustExist(write, location.path, `no Chroma data directory at ${location.path}`)
+      }
+      const { collection, kind: _kind, ...server } = location
+      return ChromaBackend.create(collection, { ...server, createCollection: write, ...shape })
+    }
   }
+}
+
+function mustExist(write: boolean, path: string, message: string): void {
+  if (!write && !existsSync(path)) throw new StoreNotFoundError(message)
+}
+
+// pgvector plans the query; the other backends' index kind says how every search runs.
+async function explain(
+  backend: StoreBackend,
+  vector: Float32Array,
+  topK: number,
+): Promise<StorePlan> {
+  if (plansQueries(backend)) {
+    const plan = await backend.explain(vector, topK, {})
+    const settings = plan.settings.map(([name, value]) => `${name} = ${value}`).join(', ')
+    const lines = [
+      `vector index: ${plan.vectorIndex ?? 'none'}`,
+      ...(settings === '' ? [] : [`settings: ${settings}`]),
+      plan.text,
+    ]
+    return { usesVectorIndex: plan.usesVectorIndex, text: lines.join('\n') }
+  }
+  const stats = await backend.stats()
+  if (stats.kind === 'exact') {
+    return {
+      usesVectorIndex: false,
+      text: `no vector index: every search scans all ${stats.count} vectors exactly.`,
+    }
+  }
+  const params = stats.parameters.map(([key, value]) => `${key}=${value}`).join(', ')
+  return {
+    usesVectorIndex: true,
+    text: `every search is answered from the ${stats.kind} index (approximate; ${params || 'server defaults'}).`,
+  }
+}
+
+function plansQueries(
+  backend: StoreBackend,
+): backend is StoreBackend & Pick<import('../../pgvector/index.js').PgvectorBackend, 'explain'> {
+  return typeof (backend as { explain?: unknown }).explain === 'function'
 }

@@ -1,6 +1,0 @@
-export type * from './backend.js'
-export * from './errors.js'
-export * from './filter.js'
-export type * from './json.js'
-export * from './metric.js'
-export * from './validate.js'

@@ -1,2 +1,0 @@
-export type * from './embedder.js'
-export * from './hashing-embedder.js'

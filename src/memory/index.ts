@@ -1,2 +1,0 @@
-export * from './in-memory-vector-backend.js'
-export type * from './in-memory-vector-backend-config.js'

@@ -1,2 +1,0 @@
-export * from './store-scope.js'
-export * from './vector-store.js'
