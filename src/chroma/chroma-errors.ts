@@ -24,21 +24,33 @@ export function wrapChromaError(
   if (error instanceof VectorStoreError) return error
   const name = (error as Error | undefined)?.name ?? ''
   const message = cleanMessage(String((error as Error | undefined)?.message ?? error))
+  const options = { cause: error, engineCode: engineCodeOf(error) }
   if (CONNECTION_ERRORS.has(name) || isFetchFailure(error)) {
     return new BackendConnectionError(
       `${operation} failed: cannot reach the Chroma server at ${server}`,
-      { cause: error },
+      options,
     )
   }
   if (AUTH_ERRORS.has(name)) {
     return new BackendConnectionError(
       `${operation} failed: the Chroma server at ${server} refused the request (${name}: ${message})`,
-      { cause: error },
+      options,
     )
   }
   const dimension = DIMENSION.exec(message)
   if (dimension) return new DimensionMismatchError(Number(dimension[1]), Number(dimension[2]))
-  return new BackendQueryError(operation, message, { cause: error })
+  return new BackendQueryError(operation, message, options)
+}
+
+// The socket's code behind a failed request (ECONNREFUSED, ...), else the Chroma client's
+// error class name (ChromaClientError, ChromaNotFoundError, ...).
+function engineCodeOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return (error as Error | undefined)?.name
 }
 
 /** True when the server could not be reached at all (refused, reset, timed out): worth retrying. */

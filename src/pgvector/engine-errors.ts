@@ -43,9 +43,13 @@ export function wrapEngineError(operation: string, error: unknown): VectorStoreE
   if (lost) {
     return new BackendConnectionError(`${operation} failed: cannot use the database (${message})`, {
       cause,
+      engineCode: code,
     })
   }
-  return new BackendQueryError(operation, code ? `${message} [${code}]` : message, { cause })
+  return new BackendQueryError(operation, code ? `${message} [${code}]` : message, {
+    cause,
+    engineCode: code,
+  })
 }
 
 // Drizzle wraps driver errors in DrizzleQueryError, whose message lists every parameter: skip it.

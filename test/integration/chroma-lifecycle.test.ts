@@ -69,6 +69,10 @@ describe('ChromaBackend persistent mode', () => {
     const failure = first.count({}).catch((error: unknown) => error)
     await expect(failure).resolves.toBeInstanceOf(BackendConnectionError)
     expect(((await failure) as Error).message).toMatch(/^count failed: cannot reach/)
+    expect((await failure) as BackendConnectionError).toHaveProperty(
+      'engineCode',
+      'ChromaConnectionError',
+    )
     await first.close()
 
     const second = track(await ChromaBackend.create('crash', { path }))

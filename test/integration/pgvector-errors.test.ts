@@ -136,6 +136,7 @@ for (const engine of engines) {
       expect(error.message).toContain('no_poison')
       expect(error.message).not.toMatch(/\[1,/)
       expect((error.cause as { code?: string }).code).toBe('23514')
+      expect((error as BackendQueryError).engineCode).toBe('23514')
       expect(await backend.count({})).toBe(1)
       expect(await backend.listWhere({}, 5)).toEqual([{ id: 'r0', payload: { old: true } }])
       await backend.close()
