@@ -5,7 +5,7 @@ import { ChromaEngine } from './chroma-engine.js'
 import type { LocalChromaServerInfo } from './local-server.js'
 
 /**
- * A {@link VectorBackend} on a Chroma collection, over HTTP or on a local
+ * A `VectorBackend` on a Chroma collection, over HTTP or on a local
  * Chroma server it starts itself (persistent with `path`, ephemeral without).
  * Scores, order (ties by id), filters and payloads match `InMemoryVectorBackend`.
  *
@@ -20,7 +20,7 @@ import type { LocalChromaServerInfo } from './local-server.js'
 export class ChromaBackend extends RuntimeBackend<ChromaEngine> {
   readonly #config: CheckedConfig
 
-  /** Checks the options; {@link initialize} (or {@link ChromaBackend.create}) connects. */
+  /** Checks the options; `initialize()` (or {@link ChromaBackend.create}) connects. */
   constructor(collection: string, config: ChromaBackendConfig = {}) {
     const checked = checkConfig(collection, config)
     super('ChromaBackend', {

@@ -16,6 +16,7 @@ export interface LocalChromaServerInfo {
   readonly pid: number
   /** Always 127.0.0.1: the server listens on loopback only. */
   readonly host: string
+  /** The port it listens on. */
   readonly port: number
   /** `http://127.0.0.1:<port>`. */
   readonly url: string

@@ -7,28 +7,39 @@ export type Vector = readonly number[] | Float32Array
 
 /** One entry to write. */
 export interface VectorRecord {
+  /** The entry's id: a non-empty string. */
   readonly id: string
+  /** The embedding, of the index's dimension. */
   readonly vector: Vector
+  /** The entry's JSON payload; it replaces the whole old one. */
   readonly payload: Payload
 }
 
-/** One search result: `score` is "higher is better" (see {@link DistanceMetric}). */
+/** One search result: `score` is "higher is better" (see `DistanceMetric`). */
 export interface SearchHit {
+  /** The entry's id. */
   readonly id: string
+  /** The spec's score for the metric: higher is better. */
   readonly score: number
+  /** The entry's payload. */
   readonly payload: Payload
 }
 
 /** One entry as listed (no vector). */
 export interface ListedEntry {
+  /** The entry's id. */
   readonly id: string
+  /** The entry's payload. */
   readonly payload: Payload
 }
 
 /** One stored entry, vector included (as stored: float32). */
 export interface StoredRecord {
+  /** The entry's id. */
   readonly id: string
+  /** The vector as stored (float32). */
   readonly vector: Float32Array
+  /** The entry's payload. */
   readonly payload: Payload
 }
 
@@ -46,9 +57,11 @@ export interface IndexDescription {
 
 /** What a backend's `stats()` reports. */
 export interface BackendStats extends IndexDescription {
+  /** Entries in the index. */
   readonly count: number
   /** The dimension, once fixed. */
   readonly dimensions: number | undefined
+  /** The index's metric. */
   readonly metric: DistanceMetric
 }
 
@@ -67,11 +80,17 @@ export interface ListOptions {
  * - `deleteWhere({})` throws {@link EmptyFilterError}.
  */
 export interface VectorBackend {
+  /** Writes one entry, replacing the whole entry when its id exists. */
   upsert(id: string, vector: Vector, payload: Payload): Promise<void>
+  /** The `topK` nearest entries matching `filters`, best first; equal scores in id order. */
   search(vector: Vector, topK: number, filters: Filter): Promise<SearchHit[]>
+  /** Deletes one entry; a missing id is a no-op. */
   delete(id: string): Promise<void>
+  /** Deletes the entries matching `filters`; an empty filter throws {@link EmptyFilterError}. */
   deleteWhere(filters: Filter): Promise<void>
+  /** Entries matching `filters` in id order (code points), at most `limit`, after `options.after`. */
   listWhere(filters: Filter, limit: number, options?: ListOptions): Promise<ListedEntry[]>
+  /** How many entries match `filters`. */
   count(filters: Filter): Promise<number>
   /** The stored entries with these ids, vectors included, in the order asked; missing ids are skipped. */
   getByIds?(ids: readonly string[]): Promise<StoredRecord[]>

@@ -23,11 +23,15 @@ export interface VectorEngine<SearchOptions = never> {
     filter: FilterNode,
     options?: SearchOptions,
   ): Promise<SearchHit[]>
+  /** Deletes the entries with these ids; missing ones are skipped. */
   delete(ids: readonly string[]): Promise<void>
+  /** Deletes the entries matching a (non-empty) filter. */
   deleteWhere(filter: FilterNode): Promise<void>
+  /** Deletes every entry. */
   clearAll(): Promise<void>
   /** Matching entries in id order (code points), after `after`, at most `limit`. */
   list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]>
+  /** How many entries match the filter. */
   count(filter: FilterNode): Promise<number>
   /** The entries with these ids (at least one), in the order asked; missing ids are skipped. */
   getByIds(ids: readonly string[]): Promise<StoredRecord[]>

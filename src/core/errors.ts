@@ -28,6 +28,7 @@ export type VectorStoreErrorCode = (typeof VECTOR_STORE_ERROR_CODES)[number]
 
 /** Options of the engine errors: the original error, and the engine's own code for it. */
 export interface EngineErrorOptions {
+  /** The error the engine or driver threw. */
   readonly cause?: unknown
   /** The engine's code: a Postgres SQLSTATE (`42P01`), a driver or socket code (`ECONNREFUSED`), a Chroma error name. */
   readonly engineCode?: string | undefined
@@ -52,7 +53,9 @@ export class VectorStoreError extends Error {
 /** A vector's length differs from the index dimension. */
 export class DimensionMismatchError extends VectorStoreError {
   constructor(
+    /** The index's dimension. */
     readonly expected: number,
+    /** The dimension of the vector given. */
     readonly received: number,
   ) {
     super('DIMENSION_MISMATCH', `expected a vector of ${expected} dimensions, got ${received}`)
@@ -126,7 +129,9 @@ export class NotInitializedError extends VectorStoreError {
 /** An existing index was created with a different distance metric than the one requested. */
 export class MetricMismatchError extends VectorStoreError {
   constructor(
+    /** The metric requested. */
     readonly expected: string,
+    /** The metric the index was created with. */
     readonly found: string,
   ) {
     super(
@@ -170,6 +175,7 @@ export class BackendQueryError extends VectorStoreError {
   readonly engineCode: string | undefined
 
   constructor(
+    /** The operation that failed (`search`, `upsertMany`, `initialize`, ...). */
     readonly operation: string,
     message: string,
     options: EngineErrorOptions = {},
@@ -211,6 +217,7 @@ export class CapacityExceededError extends VectorStoreError {
 /** An optional peer dependency needed by a backend is not installed. */
 export class MissingDependencyError extends VectorStoreError {
   constructor(
+    /** The npm package to install. */
     readonly packageName: string,
     feature: string,
     options?: { cause?: unknown },

@@ -7,14 +7,23 @@ export type FilterScalar = string | number | boolean | null
 
 /** Per-key operators. Range operators take finite numbers and match only numeric values. */
 export interface FieldOperators {
+  /** Equal to the value (JSON-typed: `'1'` is not `1`). */
   $eq?: FilterScalar
+  /** Present and not equal to the value. */
   $ne?: FilterScalar
+  /** Equal to one of the values. */
   $in?: readonly FilterScalar[]
+  /** Present and equal to none of the values. */
   $nin?: readonly FilterScalar[]
+  /** A number greater than the value. */
   $gt?: number
+  /** A number greater than or equal to the value. */
   $gte?: number
+  /** A number less than the value. */
   $lt?: number
+  /** A number less than or equal to the value. */
   $lte?: number
+  /** Whether the key is present (true) or absent (false). */
   $exists?: boolean
 }
 

@@ -33,7 +33,9 @@ export type SearchOptionsOf<E> = E extends VectorEngine<infer O> ? O : never
 
 /** What a backend is configured with, before its engine is open. */
 export interface RuntimeDefaults {
+  /** The metric reported until the engine is open. */
   readonly metric: DistanceMetric
+  /** The dimension reported until the engine is open, if configured. */
   readonly dim?: number | undefined
 }
 
@@ -133,6 +135,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
     return this.#engine?.dim ?? this.#claimedDim ?? this.#defaults.dim
   }
 
+  /** Writes one entry, replacing the whole entry when its id exists. */
   async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
     const engine = this.engine()
     const record = {
@@ -165,12 +168,14 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
     return this.run('search', (engine) => engine.search(query, k, filter, options))
   }
 
+  /** Deletes one entry; a missing id is a no-op. */
   async delete(id: string): Promise<void> {
     this.engine()
     const checked = validateId(id)
     await this.run('delete', (engine) => engine.delete([checked]))
   }
 
+  /** Deletes the entries matching `filters`; an empty filter throws `EmptyFilterError`. */
   async deleteWhere(filters: Filter): Promise<void> {
     this.engine()
     const filter = parseFilter(filters)
@@ -183,6 +188,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
     await this.run('clearAll', (engine) => engine.clearAll())
   }
 
+  /** Entries matching `filters` in id order (code points), at most `limit`, after `options.after`. */
   async listWhere(
     filters: Filter,
     limit: number,
@@ -195,6 +201,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
     return this.run('listWhere', (engine) => engine.list(filter, n, after))
   }
 
+  /** How many entries match `filters`. */
   async count(filters: Filter): Promise<number> {
     this.engine()
     const filter = parseFilter(filters)

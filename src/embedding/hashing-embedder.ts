@@ -15,7 +15,9 @@ import type { Embedder } from './embedder.js'
  * ```
  */
 export class HashingEmbedder implements Embedder {
+  /** `hashing-v1-<dimensions>`: recorded with the vectors it makes. */
   readonly model: string
+  /** The vector length (hash buckets). */
   readonly dimensions: number
 
   /** @param dimensions number of hash buckets (vector length), 8 to 16000. Default: 256. */
@@ -24,6 +26,7 @@ export class HashingEmbedder implements Embedder {
     this.model = `hashing-v1-${dimensions}`
   }
 
+  /** One L2-normalized vector per text, in order. */
   async embed(texts: readonly string[]): Promise<number[][]> {
     return texts.map((text) => this.#embedOne(text))
   }

@@ -26,7 +26,7 @@ export class InMemoryVectorBackend extends RuntimeBackend<InMemoryEngine> {
     return new InMemoryVectorBackend(config)
   }
 
-  // Ready on construction: the engine is already open.
+  /** Ready on construction: the engine is already open. */
   protected override async openEngine(): Promise<InMemoryEngine> {
     return this.engine()
   }

@@ -127,7 +127,6 @@ function dispatch(tx: SqlRunner, query: ReturnType<typeof upsertQuery>): Promise
 /**
  * Splits records into [start, end) ranges, one INSERT each: under the
  * parameter limit, the row cap and the byte budget.
- * @internal
  */
 export function planChunks(records: readonly CheckedRecord[]): [number, number][] {
   const dims = records[0]?.vector.length ?? 1

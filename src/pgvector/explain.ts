@@ -10,7 +10,7 @@ import {
 } from './search-runner.js'
 import { explainQuery, searchQuery } from './sql.js'
 
-/** What {@link explainSearch} reports about a search's query plan. */
+/** What `explain()` reports about a search's query plan. */
 export interface SearchPlan {
   /** True when the plan scans the table's vector index (HNSW or IVFFlat). */
   readonly usesVectorIndex: boolean

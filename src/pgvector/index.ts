@@ -13,12 +13,19 @@ export {
   migrationsTable,
 } from './migrations.js'
 export { PgvectorBackend } from './pgvector-backend.js'
-export type {
-  IterativeScanMode,
-  PgvectorBackendConfig,
-  PgvectorSearchOptions,
+export {
+  ITERATIVE_SCAN_MODES,
+  type IterativeScanMode,
+  type PgvectorBackendConfig,
+  type PgvectorSearchOptions,
 } from './pgvector-backend-config.js'
-export type { TableLayoutOptions, VectorIndexKind, VectorType } from './table-spec.js'
+export {
+  type TableLayoutOptions,
+  VECTOR_INDEX_KINDS,
+  VECTOR_TYPES,
+  type VectorIndexKind,
+  type VectorType,
+} from './table-spec.js'
 export {
   type TimestampColumns,
   type VectorTable,

@@ -103,7 +103,7 @@ export interface PgvectorBackendConfig extends PgvectorSearchOptions {
   readonly maintenanceWorkMem?: string
 }
 
-/** A config checked and completed by {@link resolveConfig}. @internal */
+/** A config checked and completed by {@link resolveConfig}. */
 export interface ResolvedConfig {
   readonly connect: () => Promise<Connection>
   readonly spec: TableSpec
@@ -118,7 +118,6 @@ export interface ResolvedConfig {
 
 /**
  * Validates a config (synchronously: bad options fail in the constructor) and fills in defaults.
- * @internal
  */
 export function resolveConfig(config: PgvectorBackendConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) {
@@ -196,7 +195,7 @@ function connector(config: PgvectorBackendConfig): () => Promise<Connection> {
   return () => openPglite(pglite)
 }
 
-/** Checks per-query search options. @internal */
+/** Checks per-query search options. */
 export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSearchOptions {
   const mode = options.iterativeScan
   if (mode !== undefined && !ITERATIVE_SCAN_MODES.includes(mode)) {

@@ -49,6 +49,7 @@ export class PgvectorBackend extends RuntimeBackend<PgvectorEngine> {
     return PgvectorEngine.open(this.#config)
   }
 
+  /** Postgres and driver errors: connection losses apart from query failures, SQLSTATE kept as `engineCode`. */
   protected override wrapError(operation: string, error: unknown): VectorStoreError {
     return wrapEngineError(operation, error)
   }

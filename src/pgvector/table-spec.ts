@@ -69,7 +69,7 @@ export interface TableLayoutOptions {
   readonly timestamps?: boolean
 }
 
-/** Validates table options and fills in the defaults. @internal */
+/** Validates table options and fills in the defaults. */
 export function resolveTableSpec(
   name: string,
   schema: string | undefined,
@@ -127,7 +127,7 @@ function checkIndexable(
   }
 }
 
-/** halfvec holds magnitudes up to 65504: refuses larger ones before the engine does. @internal */
+/** halfvec holds magnitudes up to 65504: refuses larger ones before the engine does. */
 export function checkVectorRange(vectorType: VectorType, vector: Float32Array): Float32Array {
   if (vectorType !== 'halfvec') return vector
   const i = vector.findIndex((x) => Math.abs(x) > HALFVEC_MAX)

@@ -65,7 +65,7 @@ export const METRIC_SQL: Readonly<
   },
 }
 
-/** The metric an operator class serves, or undefined for one vecstore does not use. @internal */
+/** The metric an operator class serves, or undefined for one vecstore does not use. */
 export function metricOfOpclass(opclass: string): DistanceMetric | undefined {
   for (const [metric, { opclass: names }] of Object.entries(METRIC_SQL)) {
     if (names.vector === opclass || names.halfvec === opclass) return metric as DistanceMetric
@@ -224,7 +224,6 @@ export function payloadIndexName(table: string): string {
  * The layout of a Drizzle table passed to `PgvectorBackend` (a {@link vectorTable}
  * or any table with the same `id`, `embedding` and `payload` columns).
  * The metric comes from the vector index's operator class, else from `metric`.
- * @internal
  */
 export function specOfTable(table: PgTable, metric: DistanceMetric | undefined): TableSpec {
   const config = getTableConfig(table)

@@ -19,6 +19,7 @@ export class StoreScope {
   /** The scope that confines nothing: usable for writes, refused by {@link VectorStore.clear}. */
   static readonly GLOBAL = new StoreScope()
 
+  /** The labels, sorted by key. */
   readonly labels: Readonly<Record<string, string>>
 
   constructor(labels: Record<string, string> = {}) {

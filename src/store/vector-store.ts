@@ -22,13 +22,21 @@ export const CORE_FIELDS = [
 
 /** An entry to store. */
 export interface EntryInput {
+  /** The entry's id, unique within its scope. */
   readonly id: string
+  /** The text the vector embeds. */
   readonly content: string
+  /** The embedding of `content`. */
   readonly vector: Vector
+  /** The source document the entry is a chunk of. */
   readonly documentId?: string
+  /** The chunk's position in its document. */
   readonly chunkIndex?: number
+  /** The model that made `vector`. */
   readonly embeddingModel?: string
+  /** Your own fields; they may not use the store's field names (`CORE_FIELDS`) nor `scope_` keys. */
   readonly metadata?: Payload
+  /** The scope the entry belongs to. Default: the empty scope. */
   readonly scope?: StoreScope
   /** Default: now. */
   readonly createdAt?: Date
@@ -36,37 +44,53 @@ export interface EntryInput {
 
 /** An entry as read back (without its vector). */
 export interface StoredEntry {
+  /** The entry's id. */
   readonly id: string
+  /** The text the vector embeds. */
   readonly content: string
+  /** The source document, or null. */
   readonly documentId: string | null
+  /** The chunk's position, or null. */
   readonly chunkIndex: number | null
+  /** The model that made the vector, or null. */
   readonly embeddingModel: string | null
+  /** Your own fields. */
   readonly metadata: Payload
+  /** The entry's scope. */
   readonly scope: StoreScope
+  /** When the entry was written. */
   readonly createdAt: Date
 }
 
 /** A ranked search result; `rank` starts at 1. */
 export interface StoreResult {
+  /** The entry found. */
   readonly entry: StoredEntry
+  /** The backend's score: higher is better. */
   readonly score: number
+  /** The result's position, from 1. */
   readonly rank: number
 }
 
 /** What to read: a scope (always enforced) narrowed by metadata filters. */
 export interface StoreQuery {
+  /** The scope to read in; always enforced. Default: the empty scope. */
   readonly scope?: StoreScope
+  /** A filter on metadata: it can only narrow the scope. */
   readonly metadataFilters?: Filter
 }
 
 /** A page of {@link VectorStore.find}: `next` is an opaque cursor for the following page. */
 export interface StorePage {
+  /** The entries of this page, in id order. */
   readonly entries: StoredEntry[]
+  /** Pass as `after` for the next page; undefined on the last page. */
   readonly next: string | undefined
 }
 
 /** A search by query embedding. */
 export interface StoreSearch extends StoreQuery {
+  /** The query embedding. */
   readonly vector: Vector
   /** Default: 10. */
   readonly topK?: number
@@ -86,6 +110,7 @@ export interface StoreSearch extends StoreQuery {
  * ```
  */
 export class VectorStore {
+  /** The backend entries are stored in. */
   readonly backend: VectorBackend
 
   constructor(backend: VectorBackend) {
@@ -122,6 +147,7 @@ export class VectorStore {
     return { entries: listed.map((entry) => fromPayload(entry.payload)), next: last?.id }
   }
 
+  /** How many entries the scope (and metadata filters) hold. */
   async count(query: StoreQuery = {}): Promise<number> {
     return this.backend.count(scopedFilter(query))
   }
@@ -138,7 +164,7 @@ export class VectorStore {
     await this.backend.deleteWhere(filter)
   }
 
-  /** Deletes every entry of a scope; the global scope is refused (use {@link clearAll}). */
+  /** Deletes every entry of a scope; the global scope is refused (use `clearAll()`). */
   async clear(scope: StoreScope): Promise<void> {
     if (!(scope instanceof StoreScope) || scope.isGlobal) {
       throw new InvalidArgumentError(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import fc from 'fast-check'
+import type { Arbitrary } from 'fast-check'
 import type { VectorBackend } from '../core/backend.js'
 import { type Filter, matchesFilter, parseFilter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
@@ -7,7 +7,8 @@ import { DISTANCE_METRICS, type DistanceMetric, referenceScore } from '../core/m
 import { compareIds } from '../core/validate.js'
 import { assertScoresClose, ids } from './assertions.js'
 import type { ConformanceSettings } from './conformance.js'
-import { type BackendFactory, type TestHarness, withBackend } from './harness.js'
+import { type FastCheck, loadFastCheck } from './fast-check.js'
+import { type BackendFactory, type TestHarness, withBackend, writeAll } from './harness.js'
 
 const DIM = 4
 type Model = Map<string, { vector: number[]; payload: Payload }>
@@ -20,75 +21,79 @@ type Op =
   | { kind: 'listWhere'; filter: Filter; limit: number; after: string | undefined }
   | { kind: 'count'; filter: Filter }
 
-const idArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'B', 'é', '😀', 'a1')
-const vectorArb = fc
-  .array(fc.integer({ min: -3, max: 3 }), { minLength: DIM, maxLength: DIM })
-  .filter((v) => v.some((x) => x !== 0))
-const payloadArb: fc.Arbitrary<Payload> = fc.record(
-  {
-    g: fc.constantFrom('x', 'y', 'z'),
-    n: fc.integer({ min: 0, max: 5 }),
-    t: fc.constantFrom(true, false, null, 1, '1'),
-  },
-  { requiredKeys: [], noNullPrototype: true },
-)
-const leafFilterArb: fc.Arbitrary<Filter> = fc.oneof(
-  fc.record({ g: fc.constantFrom('x', 'y', 'z') }, { noNullPrototype: true }),
-  fc.record({ t: fc.constantFrom(true, false, null, 1, '1') }, { noNullPrototype: true }),
-  fc.integer({ min: 0, max: 5 }).map((k) => ({ n: { $gt: k } })),
-  fc.integer({ min: 0, max: 5 }).map((k) => ({ n: { $lte: k } })),
-  fc
-    .array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 })
-    .map((values) => ({ n: { $in: values } })),
-  fc.constantFrom('x', 'y').map((g) => ({ g: { $ne: g } })),
-  fc.constantFrom('x', 'y').map((g) => ({ g: { $nin: [g] } })),
-  fc.boolean().map((exists) => ({ t: { $exists: exists } })),
-)
-const filterArb: fc.Arbitrary<Filter> = fc.oneof(
-  { weight: 3, arbitrary: leafFilterArb },
-  {
-    weight: 1,
-    arbitrary: fc.array(leafFilterArb, { minLength: 1, maxLength: 3 }).map(($or) => ({ $or })),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.array(leafFilterArb, { minLength: 1, maxLength: 3 }).map(($and) => ({ $and })),
-  },
-)
-const readFilterArb = fc.oneof(
-  { weight: 1, arbitrary: fc.constant({}) },
-  { weight: 3, arbitrary: filterArb },
-)
-const recordArb = fc.record({ id: idArb, vector: vectorArb, payload: payloadArb })
+// Built once fast-check is loaded (an optional peer).
+function arbitraries(fc: FastCheck) {
+  const idArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'B', 'é', '😀', 'a1')
+  const vectorArb = fc
+    .array(fc.integer({ min: -3, max: 3 }), { minLength: DIM, maxLength: DIM })
+    .filter((v) => v.some((x) => x !== 0))
+  const payloadArb: Arbitrary<Payload> = fc.record(
+    {
+      g: fc.constantFrom('x', 'y', 'z'),
+      n: fc.integer({ min: 0, max: 5 }),
+      t: fc.constantFrom(true, false, null, 1, '1'),
+    },
+    { requiredKeys: [], noNullPrototype: true },
+  )
+  const leafFilterArb: Arbitrary<Filter> = fc.oneof(
+    fc.record({ g: fc.constantFrom('x', 'y', 'z') }, { noNullPrototype: true }),
+    fc.record({ t: fc.constantFrom(true, false, null, 1, '1') }, { noNullPrototype: true }),
+    fc.integer({ min: 0, max: 5 }).map((k) => ({ n: { $gt: k } })),
+    fc.integer({ min: 0, max: 5 }).map((k) => ({ n: { $lte: k } })),
+    fc
+      .array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 })
+      .map((values) => ({ n: { $in: values } })),
+    fc.constantFrom('x', 'y').map((g) => ({ g: { $ne: g } })),
+    fc.constantFrom('x', 'y').map((g) => ({ g: { $nin: [g] } })),
+    fc.boolean().map((exists) => ({ t: { $exists: exists } })),
+  )
+  const filterArb: Arbitrary<Filter> = fc.oneof(
+    { weight: 3, arbitrary: leafFilterArb },
+    {
+      weight: 1,
+      arbitrary: fc.array(leafFilterArb, { minLength: 1, maxLength: 3 }).map(($or) => ({ $or })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.array(leafFilterArb, { minLength: 1, maxLength: 3 }).map(($and) => ({ $and })),
+    },
+  )
+  const readFilterArb = fc.oneof(
+    { weight: 1, arbitrary: fc.constant({}) },
+    { weight: 3, arbitrary: filterArb },
+  )
+  const recordArb = fc.record({ id: idArb, vector: vectorArb, payload: payloadArb })
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: recordArb.map((r) => ({ kind: 'upsert' as const, ...r })) },
-  {
-    weight: 2,
-    arbitrary: fc
-      .array(recordArb, { maxLength: 5 })
-      .map((records) => ({ kind: 'upsertMany' as const, records })),
-  },
-  { weight: 2, arbitrary: idArb.map((id) => ({ kind: 'delete' as const, id })) },
-  { weight: 1, arbitrary: filterArb.map((filter) => ({ kind: 'deleteWhere' as const, filter })) },
-  {
-    weight: 4,
-    arbitrary: fc
-      .record({ vector: vectorArb, topK: fc.integer({ min: 1, max: 8 }), filter: readFilterArb })
-      .map((r) => ({ kind: 'search' as const, ...r })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .record({
-        filter: readFilterArb,
-        limit: fc.integer({ min: 1, max: 6 }),
-        after: fc.option(idArb, { nil: undefined }),
-      })
-      .map((r) => ({ kind: 'listWhere' as const, ...r })),
-  },
-  { weight: 2, arbitrary: readFilterArb.map((filter) => ({ kind: 'count' as const, filter })) },
-)
+  const opArb: Arbitrary<Op> = fc.oneof(
+    { weight: 5, arbitrary: recordArb.map((r) => ({ kind: 'upsert' as const, ...r })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(recordArb, { maxLength: 5 })
+        .map((records) => ({ kind: 'upsertMany' as const, records })),
+    },
+    { weight: 2, arbitrary: idArb.map((id) => ({ kind: 'delete' as const, id })) },
+    { weight: 1, arbitrary: filterArb.map((filter) => ({ kind: 'deleteWhere' as const, filter })) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({ vector: vectorArb, topK: fc.integer({ min: 1, max: 8 }), filter: readFilterArb })
+        .map((r) => ({ kind: 'search' as const, ...r })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({
+          filter: readFilterArb,
+          limit: fc.integer({ min: 1, max: 6 }),
+          after: fc.option(idArb, { nil: undefined }),
+        })
+        .map((r) => ({ kind: 'listWhere' as const, ...r })),
+    },
+    { weight: 2, arbitrary: readFilterArb.map((filter) => ({ kind: 'count' as const, filter })) },
+  )
+  return { opArb }
+}
 
 /** Random operation sequences; a plain Map with the reference evaluator is the oracle. */
 export function propertyCases(
@@ -101,12 +106,13 @@ export function propertyCases(
       it(
         `${metric}`,
         async () => {
+          const fc = await loadFastCheck()
+          const { opArb } = arbitraries(fc)
           await fc.assert(
             fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) =>
               withBackend(factory, { metric, dim: DIM }, async (backend) => {
                 const model: Model = new Map()
-                for (const op of ops)
-                  await step(backend, model, op, metric, settings.scoreTolerance)
+                for (const op of ops) await step(backend, model, op, metric, settings)
               }),
             ),
             { numRuns: settings.propertyRuns },
@@ -123,7 +129,7 @@ async function step(
   model: Model,
   op: Op,
   metric: DistanceMetric,
-  tolerance: number,
+  { scoreTolerance: tolerance, capabilities }: ConformanceSettings,
 ): Promise<void> {
   switch (op.kind) {
     case 'upsert':
@@ -131,8 +137,7 @@ async function step(
       model.set(op.id, { vector: op.vector, payload: op.payload })
       return
     case 'upsertMany':
-      if (backend.upsertMany) await backend.upsertMany(op.records)
-      else for (const r of op.records) await backend.upsert(r.id, r.vector, r.payload)
+      await writeAll(backend, op.records, capabilities)
       for (const r of op.records) model.set(r.id, { vector: r.vector, payload: r.payload })
       return
     case 'delete':

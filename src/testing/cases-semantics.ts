@@ -12,7 +12,13 @@ import {
   SCORED_QUERY,
   SCORED_VECTORS,
 } from './fixtures.js'
-import { type BackendFactory, type TestHarness, withBackend } from './harness.js'
+import {
+  type BackendFactory,
+  type Capability,
+  capability,
+  type TestHarness,
+  withBackend,
+} from './harness.js'
 
 async function loadScored(backend: VectorBackend): Promise<void> {
   for (const [id, vector] of Object.entries(SCORED_VECTORS))
@@ -25,6 +31,7 @@ export function semanticCases(
   settings: ConformanceSettings,
 ): void {
   const test = (name: string, body: () => Promise<void>) => it(name, body, settings.timeoutMs)
+  const has = (name: Capability) => settings.capabilities.has(name)
   const cosine = { metric: 'cosine' } as const
 
   describe('scores and order', () => {
@@ -112,22 +119,26 @@ export function semanticCases(
         assert.deepEqual((await backend.search([1, 2, 3], 1, {}))[0]?.payload, ROUND_TRIP_PAYLOAD)
       }))
 
-    test('upsertMany writes and replaces many entries', () =>
-      withBackend(factory, cosine, async (backend) => {
-        if (!backend.upsertMany) return
-        await backend.upsert('r0', [1, 1, 1], { old: true })
-        const records = Array.from({ length: 25 }, (_, i) => ({
-          id: `r${i}`,
-          vector: [1, i + 1, 2],
-          payload: { i },
+    if (has('upsertMany'))
+      test('upsertMany writes and replaces many entries', () =>
+        withBackend(factory, cosine, async (backend) => {
+          const upsertMany = capability(backend, 'upsertMany')
+          await backend.upsert('r0', [1, 1, 1], { old: true })
+          const records = Array.from({ length: 25 }, (_, i) => ({
+            id: `r${i}`,
+            vector: [1, i + 1, 2],
+            payload: { i },
+          }))
+          await upsertMany(records)
+          assert.equal(await backend.count({}), 25)
+          assert.equal(await backend.count({ old: true }), 0)
+          assert.deepEqual((await backend.listWhere({ i: 0 }, 5))[0], {
+            id: 'r0',
+            payload: { i: 0 },
+          })
+          await upsertMany([])
+          assert.equal(await backend.count({}), 25)
         }))
-        await backend.upsertMany(records)
-        assert.equal(await backend.count({}), 25)
-        assert.equal(await backend.count({ old: true }), 0)
-        assert.deepEqual((await backend.listWhere({ i: 0 }, 5))[0], { id: 'r0', payload: { i: 0 } })
-        await backend.upsertMany([])
-        assert.equal(await backend.count({}), 25)
-      }))
 
     test('delete removes one entry; deleting a missing id is a no-op', () =>
       withBackend(factory, cosine, async (backend) => {
@@ -149,35 +160,39 @@ export function semanticCases(
         assert.equal(await backend.count({}), 0)
       }))
 
-    test('clearAll deletes everything, explicitly', () =>
-      withBackend(factory, cosine, async (backend) => {
-        if (!backend.clearAll) return
-        await loadScored(backend)
-        await backend.clearAll()
-        assert.equal(await backend.count({}), 0)
-        await backend.upsert('again', [1, 0, 0], {})
-        assert.equal(await backend.count({}), 1)
-      }))
+    if (has('clearAll'))
+      test('clearAll deletes everything, explicitly', () =>
+        withBackend(factory, cosine, async (backend) => {
+          await loadScored(backend)
+          await capability(backend, 'clearAll')()
+          assert.equal(await backend.count({}), 0)
+          await backend.upsert('again', [1, 0, 0], {})
+          assert.equal(await backend.count({}), 1)
+        }))
   })
 
   describe('reading entries back', () => {
-    test('getByIds returns float32 vectors and payloads in the order asked, missing ids skipped', () =>
-      withBackend(factory, { metric: 'l2' }, async (backend) => {
-        if (!backend.getByIds) return
-        // Values that need every float32 digit: 1/3, a subnormal-free tiny value, a large one.
-        const precise = [1 / 3, -2.5e-8, 123456.789]
-        await backend.upsert('p', precise, ROUND_TRIP_PAYLOAD)
-        await backend.upsert('q', [0, 1, 0], { q: true })
-        const found = await backend.getByIds(['q', 'missing', 'p'])
-        assert.deepEqual(
-          found.map((record) => record.id),
-          ['q', 'p'],
-        )
-        assert.deepEqual(Array.from(found[1]?.vector ?? []), Array.from(Float32Array.from(precise)))
-        assert.deepEqual(found[1]?.payload, ROUND_TRIP_PAYLOAD)
-        assert.deepEqual(found[0]?.payload, { q: true })
-        assert.deepEqual(await backend.getByIds([]), [])
-      }))
+    if (has('getByIds'))
+      test('getByIds returns float32 vectors and payloads in the order asked, missing ids skipped', () =>
+        withBackend(factory, { metric: 'l2' }, async (backend) => {
+          const getByIds = capability(backend, 'getByIds')
+          // Values that need every float32 digit: 1/3, a subnormal-free tiny value, a large one.
+          const precise = [1 / 3, -2.5e-8, 123456.789]
+          await backend.upsert('p', precise, ROUND_TRIP_PAYLOAD)
+          await backend.upsert('q', [0, 1, 0], { q: true })
+          const found = await getByIds(['q', 'missing', 'p'])
+          assert.deepEqual(
+            found.map((record) => record.id),
+            ['q', 'p'],
+          )
+          assert.deepEqual(
+            Array.from(found[1]?.vector ?? []),
+            Array.from(Float32Array.from(precise)),
+          )
+          assert.deepEqual(found[1]?.payload, ROUND_TRIP_PAYLOAD)
+          assert.deepEqual(found[0]?.payload, { q: true })
+          assert.deepEqual(await getByIds([]), [])
+        }))
   })
 
   describe('dimension', () => {
@@ -234,28 +249,36 @@ export function semanticCases(
       }))
   })
 
+  describe('declared capabilities', () => {
+    for (const name of settings.capabilities)
+      test(`${name} is a method of the backend`, () =>
+        withBackend(factory, cosine, async (backend) => {
+          assert.equal(typeof capability(backend, name), 'function')
+        }))
+  })
+
   describe('lifecycle', () => {
-    test('every call after close fails with NotInitializedError', async () => {
-      const backend = await factory(cosine)
-      await backend.upsert('a', [1, 0, 0], {})
-      if (!backend.close) return
-      await backend.close()
-      const calls: [string, () => Promise<unknown>][] = [
-        ['upsert', () => backend.upsert('b', [1, 0, 0], {})],
-        ['search', () => backend.search([1, 0, 0], 1, {})],
-        ['delete', () => backend.delete('a')],
-        ['deleteWhere', () => backend.deleteWhere({ x: 1 })],
-        ['listWhere', () => backend.listWhere({}, 1)],
-        ['count', () => backend.count({})],
-      ]
-      const { upsertMany, clearAll } = backend
-      if (upsertMany)
-        calls.push([
-          'upsertMany',
-          () => upsertMany.call(backend, [{ id: 'b', vector: [1, 0, 0], payload: {} }]),
-        ])
-      if (clearAll) calls.push(['clearAll', () => clearAll.call(backend)])
-      for (const [name, call] of calls) await rejectsWith(call, NotInitializedError, name)
-    })
+    if (has('close'))
+      test('every call after close fails with NotInitializedError', async () => {
+        const backend = await factory(cosine)
+        await backend.upsert('a', [1, 0, 0], {})
+        await capability(backend, 'close')()
+        const calls: [string, () => Promise<unknown>][] = [
+          ['upsert', () => backend.upsert('b', [1, 0, 0], {})],
+          ['search', () => backend.search([1, 0, 0], 1, {})],
+          ['delete', () => backend.delete('a')],
+          ['deleteWhere', () => backend.deleteWhere({ x: 1 })],
+          ['listWhere', () => backend.listWhere({}, 1)],
+          ['count', () => backend.count({})],
+        ]
+        if (has('upsertMany'))
+          calls.push([
+            'upsertMany',
+            () => capability(backend, 'upsertMany')([{ id: 'b', vector: [1, 0, 0], payload: {} }]),
+          ])
+        if (has('clearAll')) calls.push(['clearAll', () => capability(backend, 'clearAll')()])
+        if (has('getByIds')) calls.push(['getByIds', () => capability(backend, 'getByIds')(['a'])])
+        for (const [name, call] of calls) await rejectsWith(call, NotInitializedError, name)
+      })
   })
 }

@@ -1,4 +1,4 @@
-import type { BackendFactory, ConformanceOptions, TestHarness } from './harness.js'
+import type { BackendFactory, Capability, ConformanceOptions, TestHarness } from './harness.js'
 import { semanticCases } from './cases-semantics.js'
 import { filterCases } from './cases-filters.js'
 import { badInputCases } from './cases-bad-input.js'
@@ -14,7 +14,9 @@ import { fuzzCases } from './cases-fuzz.js'
  * import { describe, it } from 'vitest'
  * import { describeBackend } from 'vecstore/testing'
  *
- * describeBackend('MyBackend', async ({ metric, dim }) => MyBackend.create({ metric, dim }), { describe, it })
+ * describeBackend('MyBackend', ({ metric, dim }) => MyBackend.create({ metric, dim }), { describe, it }, {
+ *   capabilities: ['upsertMany', 'getByIds', 'clearAll', 'close'],
+ * })
  * ```
  */
 export function describeBackend(
@@ -23,10 +25,11 @@ export function describeBackend(
   harness: TestHarness,
   options: ConformanceOptions = {},
 ): void {
-  const settings = {
+  const settings: ConformanceSettings = {
     propertyRuns: options.propertyRuns ?? 30,
     timeoutMs: options.timeoutMs ?? 60_000,
     scoreTolerance: options.scoreTolerance ?? 1e-5,
+    capabilities: new Set(options.capabilities ?? []),
   }
   harness.describe(`${name} conformance`, () => {
     semanticCases(factory, harness, settings)
@@ -37,4 +40,10 @@ export function describeBackend(
   })
 }
 
-export type ConformanceSettings = Required<ConformanceOptions>
+/** The options with their defaults filled in. */
+export interface ConformanceSettings {
+  readonly propertyRuns: number
+  readonly timeoutMs: number
+  readonly scoreTolerance: number
+  readonly capabilities: ReadonlySet<Capability>
+}

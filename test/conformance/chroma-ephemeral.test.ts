@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 import { collectionNames, expectNoLocalServers } from '../setup/chroma.js'
 
 // Ephemeral mode: no path, no host. The backends of this file share the
@@ -31,6 +31,7 @@ describeBackend(
     return backend
   },
   { describe, it },
+  { capabilities: CAPABILITIES },
 )
 
 describe('ChromaBackend (ephemeral) server', () => {

@@ -4,7 +4,7 @@ import {
   type LocalChromaServer,
   startLocalChromaServer,
 } from '../../src/chroma/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 import {
   chromaUrlTarget,
   collectionNames,
@@ -39,4 +39,5 @@ describeBackend(
   'ChromaBackend (HTTP)',
   ({ metric, dim }) => ChromaBackend.create(names.next(), { ...target, metric, dim }),
   { describe, it },
+  { capabilities: CAPABILITIES },
 )

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 import { collectionNames, expectNoLocalServers } from '../setup/chroma.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
@@ -31,6 +31,7 @@ describeBackend(
     return backend
   },
   { describe, it },
+  { capabilities: CAPABILITIES },
 )
 
 describe('ChromaBackend (persistent) server', () => {

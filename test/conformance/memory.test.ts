@@ -1,15 +1,13 @@
 import { afterAll, describe, it } from 'vitest'
 import { InMemoryVectorBackend } from '../../src/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
 describeBackend(
   'InMemoryVectorBackend',
   async ({ metric, dim }) => new InMemoryVectorBackend({ metric, dim }),
-  {
-    describe,
-    it,
-  },
+  { describe, it },
+  { capabilities: CAPABILITIES },
 )
 
 const temp = makeTempDir()
@@ -27,4 +25,5 @@ describeBackend(
       compactionThresholdBytes: 2048,
     }),
   { describe, it },
+  { capabilities: CAPABILITIES },
 )

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 
 // One embedded database for the file (each instance takes seconds to start), a fresh table per backend.
 let instance: Promise<PGlite> | undefined
@@ -15,7 +15,12 @@ let tables = 0
 const factory = async ({ metric, dim }: Parameters<Parameters<typeof describeBackend>[1]>[0]) =>
   PgvectorBackend.create({ pglite: await pglite(), table: `conformance_${tables++}`, metric, dim })
 
-describeBackend('PgvectorBackend on PGlite', factory, { describe, it })
+describeBackend(
+  'PgvectorBackend on PGlite',
+  factory,
+  { describe, it },
+  { capabilities: CAPABILITIES },
+)
 
 describe('with vector index scans forced', () => {
   // Small tables are planned as sequential scans; PGlite has one session, so this setting makes
@@ -34,5 +39,10 @@ describe('with vector index scans forced', () => {
     }
     await backend.close()
   })
-  describeBackend('PgvectorBackend on PGlite', factory, { describe, it })
+  describeBackend(
+    'PgvectorBackend on PGlite',
+    factory,
+    { describe, it },
+    { capabilities: CAPABILITIES },
+  )
 })

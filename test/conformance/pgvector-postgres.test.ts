@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
-import { describeBackend } from '../../src/testing/index.js'
+import { CAPABILITIES, describeBackend } from '../../src/testing/index.js'
 import { isolatedSchema, postgresForTests } from '../setup/postgres.js'
 
 const server = await postgresForTests()
@@ -48,6 +48,7 @@ if ('skip' in server) {
       async ({ metric, dim }) =>
         PgvectorBackend.create({ db, schema, table: `conformance_${tables++}`, metric, dim }),
       { describe, it },
+      { capabilities: CAPABILITIES },
     )
   }
 }
