@@ -96,7 +96,7 @@ function decodeEntry(raw: unknown, metric: DistanceMetric): IndexEntry {
 export function loadSnapshot(
   path: string,
   legacyMetric: DistanceMetric,
-): { header: SnapshotHeader; index: InMemoryIndex; bytes: number } {
+): { header: SnapshotHeader; index: InMemoryIndex; bytes: number; legacy?: boolean } {
   if (!startsWith(path, `{"format":"${SNAPSHOT_FORMAT}"`)) return loadLegacy(path, legacyMetric)
   try {
     let index: InMemoryIndex | undefined
@@ -214,6 +214,7 @@ function loadLegacy(path: string, metric: DistanceMetric) {
     header: { metric, dim: index.dim, generation: 0, count: index.size },
     index,
     bytes: text.length,
+    legacy: true,
   }
 }
 

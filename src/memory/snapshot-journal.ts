@@ -70,9 +70,11 @@ export class SnapshotJournal {
     try {
       unlinkQuietly(`${path}.tmp`)
       unlinkQuietly(`${this.#journalPath}.tmp`)
-      this.index = this.#loadSnapshot()
+      const { index, legacy } = this.#loadSnapshot()
+      this.index = index
       this.#replayJournal()
       this.#checkDimension()
+      if (legacy) this.#rewriteLegacy()
     } catch (error) {
       this.#lock.release()
       if (error instanceof VectorStoreError) throw error
@@ -96,20 +98,31 @@ export class SnapshotJournal {
     this.#lock.release()
   }
 
-  #loadSnapshot(): InMemoryIndex {
+  #loadSnapshot(): { index: InMemoryIndex; legacy: boolean } {
     const { metric: requested } = this.#options
     if (!existsSync(this.#path)) {
       // Record the metric on disk from the start, so a reopen with another metric is refused.
       const header = { metric: requested ?? 'cosine', dim: undefined, generation: 0, count: 0 }
       writeAtomicallySync(this.#path, `${encodeSnapshotHeader(header)}\n]}\n`)
     }
-    const { header, index, bytes } = loadSnapshot(this.#path, requested ?? 'cosine')
+    const { header, index, bytes, legacy } = loadSnapshot(this.#path, requested ?? 'cosine')
     if (requested !== undefined && requested !== header.metric) {
       throw new MetricMismatchError(requested, header.metric)
     }
     this.#generation = header.generation
     this.#snapshotBytes = bytes
-    return index
+    return { index, legacy: legacy === true }
+  }
+
+  // The original layout records no metric: rewrite it in this format at once (atomically), so a
+  // reopen with another metric is refused. Its journal, if any, becomes stale: all of it is in.
+  #rewriteLegacy(): void {
+    const generation = this.#generation + 1
+    const text = [...this.#snapshotLines(generation)].join('')
+    writeAtomicallySync(this.#path, text)
+    this.#generation = generation
+    this.#snapshotBytes = Buffer.byteLength(text)
+    this.#journalBytes = 0
   }
 
   #checkDimension(): void {

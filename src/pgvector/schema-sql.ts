@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
+import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import { identifier, regclassText, tableName } from './sql.js'
 import type { TableSpec } from './table-spec.js'
 import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
@@ -10,7 +11,10 @@ import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js
  * Identifiers are validated and quoted; index parameters are validated
  * integers (DDL takes no bound parameters).
  */
-export function createSchemaStatements(spec: TableSpec, withExtension: boolean): SQL[] {
+export function createSchemaStatements(
+  spec: TableSpec,
+  { withExtension, typeColumn }: { withExtension: boolean; typeColumn: boolean },
+): SQL[] {
   const statements: SQL[] = [
     // Serializes vecstore's DDL across processes: concurrent CREATE ... IF NOT EXISTS can collide.
     sql`SELECT pg_advisory_xact_lock(hashtext('vecstore.ddl'))`,
@@ -21,8 +25,49 @@ export function createSchemaStatements(spec: TableSpec, withExtension: boolean):
   if (spec.schema !== undefined && spec.schema !== 'public') {
     statements.push(sql`CREATE SCHEMA IF NOT EXISTS ${identifier(spec.schema)}`)
   }
-  statements.push(createTableStatement(spec), ...createIndexStatements(spec))
+  statements.push(createTableStatement(spec))
+  if (typeColumn) statements.push(typeColumnStatement(spec))
+  statements.push(...createIndexStatements(spec))
   return statements
+}
+
+// An untyped column takes the dimension its rows already have (Postgres checks every row).
+function typeColumnStatement(spec: TableSpec): SQL {
+  const type = sql.raw(`${spec.vectorType}(${(spec.dimensions as number).toFixed(0)})`)
+  return sql`ALTER TABLE ${tableName(spec)} ALTER COLUMN "embedding" TYPE ${type} USING "embedding"::${type}`
+}
+
+/** What vecstore records about a table, as the embedding column's comment (`vecstore {...}`). */
+export interface TableRecord {
+  readonly metric?: DistanceMetric
+}
+
+const RECORD_PREFIX = 'vecstore '
+
+/** Records the metric with the table, so a reopen with another one is refused even without a vector index. */
+export function recordStatement(spec: TableSpec, record: TableRecord): SQL {
+  // COMMENT takes no bound parameters; the record holds only a validated metric name.
+  const text = `${RECORD_PREFIX}${JSON.stringify(record)}`.replaceAll("'", "''")
+  return sql`COMMENT ON COLUMN ${tableName(spec)}."embedding" IS ${sql.raw(`'${text}'`)}`
+}
+
+/** The record in a column comment, if the comment is one. */
+export function parseRecord(comment: string | null | undefined): TableRecord | undefined {
+  if (typeof comment !== 'string' || !comment.startsWith(RECORD_PREFIX)) return undefined
+  try {
+    const parsed = JSON.parse(comment.slice(RECORD_PREFIX.length)) as { metric?: unknown } | null
+    const metric = parsed?.metric
+    return DISTANCE_METRICS.includes(metric as DistanceMetric)
+      ? { metric: metric as DistanceMetric }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The distinct dimensions of the stored vectors (at most two: enough to tell one from several). */
+export function storedDimensionsQuery(spec: TableSpec): SQL {
+  return sql`SELECT DISTINCT vector_dims("embedding") AS "dims" FROM ${tableName(spec)} LIMIT 2`
 }
 
 function createTableStatement(spec: TableSpec): SQL {
@@ -62,7 +107,9 @@ export function extensionVersionQuery(): SQL {
 
 /** The table's columns with their types (no rows when the table does not exist). */
 export function columnsQuery(spec: TableSpec): SQL {
-  return sql`SELECT a.attname AS "name", t.typname AS "type", a.atttypmod AS "typmod"
+  return sql`SELECT a.attname AS "name", t.typname AS "type", a.atttypmod AS "typmod",
+      col_description(a.attrelid, a.attnum) AS "comment",
+      pg_has_role((SELECT relowner FROM pg_class WHERE oid = a.attrelid), 'USAGE') AS "owned"
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
     WHERE a.attrelid = to_regclass(${regclassText(spec)}) AND a.attnum > 0 AND NOT a.attisdropped`
 }
@@ -86,9 +133,4 @@ export function sizesQuery(spec: TableSpec): SQL {
   const table = sql`to_regclass(${regclassText(spec)})`
   return sql`SELECT pg_table_size(${table}) AS "table", pg_indexes_size(${table}) AS "indexes",
     pg_total_relation_size(${table}) AS "total"`
-}
-
-/** The dimension of any stored vector (for an untyped column: the first write fixed it). */
-export function storedDimensionQuery(spec: TableSpec): SQL {
-  return sql`SELECT vector_dims("embedding") AS "dims" FROM ${tableName(spec)} LIMIT 1`
 }

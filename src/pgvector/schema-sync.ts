@@ -6,7 +6,10 @@ import {
   createSchemaStatements,
   extensionVersionQuery,
   indexesQuery,
-  storedDimensionQuery,
+  parseRecord,
+  recordStatement,
+  storedDimensionsQuery,
+  type TableRecord,
 } from './schema-sql.js'
 import { regclassText } from './sql.js'
 import type { TableSpec, VectorType } from './table-spec.js'
@@ -37,6 +40,10 @@ export interface TableState {
 interface Catalog {
   readonly extensionVersion: string | undefined
   readonly columns: ReadonlyMap<string, { type: string; typmod: number }>
+  /** What vecstore recorded with the table (the embedding column's comment). */
+  readonly record: TableRecord | undefined
+  /** The current role owns the table (may record and alter it). */
+  readonly owned: boolean
   readonly indexes: readonly {
     name: string
     method: string
@@ -68,31 +75,66 @@ export async function prepareTable(
   let catalog = await readCatalog(db, spec)
   // An existing table of the wrong shape is reported as such, before any DDL could fail on it.
   if (catalog.columns.size > 0) checkColumns(catalog, spec)
-  if (options.manageSchema && needsDdl(catalog, spec)) {
-    const statements = createSchemaStatements(spec, catalog.extensionVersion === undefined)
+  const stored = await storedDimension(db, catalog, spec)
+  const typeColumn = untyped(catalog) && spec.dimensions !== undefined
+  if (options.manageSchema && (needsDdl(catalog, spec) || typeColumn)) {
+    const statements = createSchemaStatements(spec, {
+      withExtension: catalog.extensionVersion === undefined,
+      typeColumn,
+    })
     await db.transaction(async (tx) => {
       for (const statement of statements) await tx.execute(statement)
     })
     catalog = await readCatalog(db, spec)
+  } else if (typeColumn && spec.index !== 'none') {
+    throw new SchemaMismatchError(
+      `table ${regclassText(spec)} has an embedding column without a dimension, which a vector index needs (manageSchema is false): ALTER TABLE ${regclassText(spec)} ALTER COLUMN "embedding" TYPE ${spec.vectorType}(${spec.dimensions}), then create the index`,
+    )
   }
   const state = verify(catalog, spec, options)
-  if (catalog.columns.get('embedding')?.typmod !== -1) return state
-  // Untyped column: the first stored vector fixed the dimension.
-  const [stored] = rowsOf(await db.execute(storedDimensionQuery(spec)))
-  if (stored === undefined) return state
-  const dimensions = Number(stored['dims'])
-  if (spec.dimensions !== undefined && dimensions !== spec.dimensions) {
+  if (options.manageSchema && catalog.owned && catalog.record?.metric === undefined) {
+    await db.execute(recordStatement(spec, { ...catalog.record, metric: state.metric }))
+  }
+  return { ...state, dimensions: state.dimensions ?? stored }
+}
+
+function untyped(catalog: Catalog): boolean {
+  return catalog.columns.get('embedding')?.typmod === -1
+}
+
+/**
+ * The dimension the stored vectors of an untyped column have (the first write fixed it).
+ * A dimension asked for must match it: a column is typed only with the rows' own dimension.
+ */
+async function storedDimension(
+  db: SqlDatabase,
+  catalog: Catalog,
+  spec: TableSpec,
+): Promise<number | undefined> {
+  if (!untyped(catalog)) return undefined
+  const found = rowsOf(await db.execute(storedDimensionsQuery(spec))).map((row) =>
+    Number(row['dims']),
+  )
+  if (found.length > 1) {
+    throw new SchemaMismatchError(
+      `table ${regclassText(spec)} holds vectors of several dimensions; copy them into a table with one dimension`,
+    )
+  }
+  const [dimensions] = found
+  if (dimensions !== undefined && spec.dimensions !== undefined && dimensions !== spec.dimensions) {
     throw new DimensionMismatchError(spec.dimensions, dimensions)
   }
-  return { ...state, dimensions }
+  return dimensions
 }
 
 async function readCatalog(db: SqlDatabase, spec: TableSpec): Promise<Catalog> {
   const [extension] = rowsOf(await db.execute(extensionVersionQuery()))
   const columns = new Map<string, { type: string; typmod: number }>()
-  for (const row of rowsOf(await db.execute(columnsQuery(spec)))) {
+  const rows = rowsOf(await db.execute(columnsQuery(spec)))
+  for (const row of rows) {
     columns.set(String(row['name']), { type: String(row['type']), typmod: Number(row['typmod']) })
   }
+  const embedding = rows.find((row) => row['name'] === 'embedding')
   const indexes = rowsOf(await db.execute(indexesQuery(spec))).map((row) => ({
     name: String(row['name']),
     method: String(row['method']),
@@ -103,6 +145,8 @@ async function readCatalog(db: SqlDatabase, spec: TableSpec): Promise<Catalog> {
   return {
     extensionVersion: extension ? String(extension['version']) : undefined,
     columns,
+    record: parseRecord(embedding?.['comment'] as string | null | undefined),
+    owned: embedding?.['owned'] === true,
     indexes,
   }
 }
@@ -131,7 +175,7 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
   if (spec.dimensions !== undefined && dimensions !== undefined && dimensions !== spec.dimensions) {
     throw new DimensionMismatchError(spec.dimensions, dimensions)
   }
-  const { metric, vectorIndex } = pickVectorIndex(catalog, spec, options.metricRequested)
+  const { metric, vectorIndex } = pickMetric(catalog, spec, options.metricRequested)
   if (spec.index !== 'none' && vectorIndex === undefined) {
     throw new SchemaMismatchError(
       `table ${table} has no ${spec.index} index on embedding${hint}; or pass index: 'none' to search without one`,
@@ -161,6 +205,20 @@ function checkColumns(catalog: Catalog, spec: TableSpec): { type: VectorType; ty
     )
   }
   return { type: embedding.type, typmod: embedding.typmod }
+}
+
+// The metric: the vector index's operator class, else the one recorded with the table, else the spec's.
+function pickMetric(
+  catalog: Catalog,
+  spec: TableSpec,
+  metricRequested: boolean,
+): { metric: DistanceMetric; vectorIndex: VectorIndexInfo | undefined } {
+  const picked = pickVectorIndex(catalog, spec, metricRequested)
+  const recorded = catalog.record?.metric
+  if (picked.vectorIndex !== undefined || recorded === undefined) return picked
+  if (metricRequested && recorded !== spec.metric)
+    throw new MetricMismatchError(spec.metric, recorded)
+  return { metric: recorded, vectorIndex: undefined }
 }
 
 function pickVectorIndex(

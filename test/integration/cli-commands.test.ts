@@ -49,20 +49,20 @@ afterAll(async () => {
 })
 
 describe('vecstore demo', () => {
-  it('indexes the README into the embedded PGlite store and answers --query with ranked, sourced hits', async () => {
+  it('indexes the README and docs into the embedded PGlite store and answers --query with ranked, sourced hits', async () => {
     const result = await vecstore('demo', '--query', 'how are scores computed', '--top-k', '2')
     expect(result.stderr).toMatch(
-      /indexed \d+ chunks of 1 file into pglite:\.vecstore\/demo\?table=vecstore_demo \(cosine, 256 dims/,
+      /indexed \d+ chunks of \d+ files into pglite:\.vecstore\/demo\?table=vecstore_demo \(cosine, 256 dims/,
     )
     expect(result.stderr).toContain('indexing: ')
     expect(result.code).toBe(0)
     const lines = result.stdout.trim().split('\n')
     expect(lines[0]).toBe('? how are scores computed')
-    expect(lines[1]).toMatch(/^ {2}1\. 0\.\d{3} {2}README\.md > Scores$/)
-    expect(lines[3]).toMatch(/^ {2}2\. 0\.\d{3} {2}README\.md > /)
+    expect(lines[1]).toMatch(/^ {2}1\. 0\.\d{3} {2}docs\/semantics\.md > Scores$/)
+    expect(lines[3]).toMatch(/^ {2}2\. 0\.\d{3} {2}\S+\.md > /)
     expect(lines).toHaveLength(5)
-    // README.md ships in every npm package; the bin and what it runs must be in "files".
-    expect(pkg.files).toEqual(expect.arrayContaining(['bin', 'dist']))
+    // README.md ships in every npm package; the bin, what it runs and the docs must be in "files".
+    expect(pkg.files).toEqual(expect.arrayContaining(['bin', 'dist', 'docs']))
 
     const stats = await vecstore('stats', 'pglite:.vecstore/demo?table=vecstore_demo', '--json')
     const chunks = Number(/indexed (\d+) chunks/.exec(result.stderr)?.[1])

@@ -163,7 +163,9 @@ describe('query SQL', () => {
 describe('DDL and vectorTable()', () => {
   it('creates what drizzle-kit would, with IF NOT EXISTS', () => {
     const spec = resolveTableSpec('items', 'app', { dimensions: 384, metric: 'l2' })
-    const statements = createSchemaStatements(spec, true).map((statement) => render(statement).sql)
+    const statements = createSchemaStatements(spec, { withExtension: true, typeColumn: false }).map(
+      (statement) => render(statement).sql,
+    )
     expect(statements).toEqual([
       `SELECT pg_advisory_xact_lock(hashtext('vecstore.ddl'))`,
       'SET LOCAL client_min_messages = warning',

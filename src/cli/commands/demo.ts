@@ -24,7 +24,7 @@ export const demoCommand: Command = {
   summary: "index this package's docs into the embedded store and ask them questions",
   help: `Usage: vecstore demo [--backend B | --store URI] [--query TEXT]... [--corpus PATH]...
 
-Chunks a text corpus (by default this package's README), embeds it and stores
+Chunks a text corpus (by default this package's README and docs/), embeds it and stores
 it, then answers a few example questions with ranked hits, scores and
 sources. With --query it answers those instead; with neither, and a terminal
 on stdin, it then asks for questions of your own.

@@ -18,9 +18,14 @@ const TEXT_FILE = /\.(md|markdown|txt)$/i
 // Paragraphs are merged up to about this many characters: enough context per hit, still one topic.
 const CHUNK_CHARS = 700
 
-/** The demo's default corpus: this package's README (it ships in every install). */
+/** The demo's default corpus: this package's README and docs/ (both ship in every install). */
 export function defaultCorpus(): { path: string; source: string }[] {
-  return [{ path: join(PACKAGE_ROOT, 'README.md'), source: 'README.md' }]
+  const docs = join(PACKAGE_ROOT, 'docs')
+  const pages = existsSync(docs) ? textFilesIn(docs).sort() : []
+  return [
+    { path: join(PACKAGE_ROOT, 'README.md'), source: 'README.md' },
+    ...pages.map((path) => ({ path, source: relative(PACKAGE_ROOT, path) })),
+  ]
 }
 
 /** The text files named on the command line: files, or directories searched for .md/.txt files. */

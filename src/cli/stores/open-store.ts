@@ -76,11 +76,17 @@ async function openBackend(
       return new InMemoryVectorBackend({ snapshotPath: location.path, ...shape })
     case 'pglite':
     case 'postgres': {
-      const { PgvectorBackend } = await import('../../pgvector/index.js')
+      const { migrate, PgvectorBackend } = await import('../../pgvector/index.js')
       if (location.kind === 'pglite') {
         // PGlite would initialize a new, empty database in a missing or empty directory.
         mustExist(write, join(location.dir, 'PG_VERSION'), `no PGlite database in ${location.dir}`)
         mkdirSync(location.dir, { recursive: true })
+      }
+      // The default table comes from the package's migrations, as `vecstore migrate` makes it,
+      // so the two commands agree whichever runs first.
+      const defaultTable = location.table === undefined && location.schema === undefined
+      if (write && defaultTable) {
+        await migrate(location.kind === 'postgres' ? location.dsn : { pglite: location.dir })
       }
       return PgvectorBackend.create({
         ...(location.kind === 'postgres'
