@@ -1,4 +1,6 @@
+import type { VectorStoreError } from '../core/errors.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
+import { wrapChromaError } from './chroma-errors.js'
 import type { ChromaBackendConfig } from './chroma-backend-config.js'
 import { checkConfig, type CheckedConfig } from './chroma-backend-options.js'
 import { ChromaEngine } from './chroma-engine.js'
@@ -19,6 +21,8 @@ import type { LocalChromaServerInfo } from './local-server.js'
  */
 export class ChromaBackend extends RuntimeBackend<ChromaEngine> {
   readonly #config: CheckedConfig
+  // The server's `host:port`, for messages (calls still in flight during close() included).
+  #server = 'the Chroma server'
 
   /** Checks the options; `initialize()` (or {@link ChromaBackend.create}) connects. */
   constructor(collection: string, config: ChromaBackendConfig = {}) {
@@ -44,8 +48,15 @@ export class ChromaBackend extends RuntimeBackend<ChromaEngine> {
    * Connects (starting or sharing the local server in persistent and
    * ephemeral mode) and gets or creates the collection.
    */
-  protected override openEngine(): Promise<ChromaEngine> {
-    return ChromaEngine.open(this.#config)
+  protected override async openEngine(): Promise<ChromaEngine> {
+    const engine = await ChromaEngine.open(this.#config)
+    this.#server = engine.connection.server
+    return engine
+  }
+
+  /** Chroma client errors: an unreachable or refusing server apart from failed requests. */
+  protected override wrapError(operation: string, error: unknown): VectorStoreError {
+    return wrapChromaError(operation, error, this.#server)
   }
 
   /** The collection name. */

@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
-import { VectorStoreError } from '../core/errors.js'
 import type { FilterNode } from '../core/filter.js'
 import { compareIds } from '../core/validate.js'
 import type { CheckedConfig } from './chroma-backend-options.js'
@@ -83,7 +82,7 @@ export class ChromaEngine implements VectorEngine {
   }
 
   upsert(records: readonly StoredRecord[]): Promise<void> {
-    return this.#write('upsert', async () => {
+    return this.#write(async () => {
       await upsertRecords(this.#opened.collection, records, this.#opened.maxBatchSize)
       this.#dim ??= (records[0] as StoredRecord).vector.length
     })
@@ -93,13 +92,13 @@ export class ChromaEngine implements VectorEngine {
     const compiled = compileFilter(filter)
     if (compiled.kind === 'none') return []
     const { collection, metric } = this.#opened
-    return this.#retrying('search', () =>
+    return this.#retrying(() =>
       nearest(collection, toNumbers(query), topK, whereOf(compiled), metric),
     )
   }
 
   delete(ids: readonly string[]): Promise<void> {
-    return this.#write('delete', async () => {
+    return this.#write(async () => {
       await this.#opened.collection.delete({ ids: [...ids] })
     })
   }
@@ -108,7 +107,7 @@ export class ChromaEngine implements VectorEngine {
     const compiled = compileFilter(filter)
     if (compiled.kind === 'none') return
     const { collection, maxBatchSize } = this.#opened
-    await this.#write('deleteWhere', () =>
+    await this.#write(() =>
       compiled.kind === 'all'
         ? deleteAll(collection, undefined, maxBatchSize)
         : collection.delete({ where: compiled.where }),
@@ -117,14 +116,14 @@ export class ChromaEngine implements VectorEngine {
 
   clearAll(): Promise<void> {
     const { collection, maxBatchSize } = this.#opened
-    return this.#write('clearAll', () => deleteAll(collection, undefined, maxBatchSize))
+    return this.#write(() => deleteAll(collection, undefined, maxBatchSize))
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
     const compiled = compileFilter(filter)
     if (compiled.kind === 'none') return []
     const { collection, maxBatchSize } = this.#opened
-    return this.#retrying('listWhere', async () => {
+    return this.#retrying(async () => {
       // Chroma lists in insertion order: sort the matching ids by code point here.
       const ids = await allIds(collection, whereOf(compiled), this.#config.pageSize)
       const page = (after === undefined ? ids : ids.filter((id) => compareIds(id, after) > 0))
@@ -140,7 +139,7 @@ export class ChromaEngine implements VectorEngine {
 
   async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
     const { collection, maxBatchSize } = this.#opened
-    return this.#retrying('getByIds', async () => {
+    return this.#retrying(async () => {
       const found = await recordsOf(collection, ids, maxBatchSize)
       return ids.flatMap((id) => {
         const record = found.get(id)
@@ -153,7 +152,7 @@ export class ChromaEngine implements VectorEngine {
     const compiled = compileFilter(filter)
     if (compiled.kind === 'none') return 0
     const { collection } = this.#opened
-    return this.#retrying('count', async () =>
+    return this.#retrying(async () =>
       compiled.kind === 'all'
         ? collection.count()
         : (await allIds(collection, compiled.where, this.#config.pageSize)).length,
@@ -182,8 +181,8 @@ export class ChromaEngine implements VectorEngine {
 
   // Writes run one at a time: each upsert reads the entries' metadata before it writes them.
   // A write's retries stay inside its turn, so a retried write never overtakes a later one.
-  #write<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    const attempt = () => this.#retrying(operation, body)
+  #write<T>(body: () => Promise<T>): Promise<T> {
+    const attempt = () => this.#retrying(body)
     const run = this.#writes.then(attempt, attempt)
     this.#writes = run.catch(() => undefined)
     return run
@@ -192,19 +191,16 @@ export class ChromaEngine implements VectorEngine {
   /**
    * Runs a call, retrying it while the server cannot be reached (refused,
    * reset, timed out) with bounded exponential backoff; every call is
-   * idempotent, so a retry after a lost answer changes nothing. Then wraps
-   * the failure in a vecstore error.
+   * idempotent, so a retry after a lost answer changes nothing. The last
+   * failure is the runtime's to wrap (`ChromaBackend.wrapError`).
    */
-  async #retrying<T>(operation: string, body: () => Promise<T>): Promise<T> {
+  async #retrying<T>(body: () => Promise<T>): Promise<T> {
     const { attempts, initialDelayMs, maxDelayMs } = this.#config.retry
     for (let attempt = 1; ; attempt++) {
       try {
         return await body()
       } catch (error) {
-        if (error instanceof VectorStoreError) throw error
-        if (attempt >= attempts || !isTransientChromaError(error)) {
-          throw wrapChromaError(operation, error, this.#connection.server)
-        }
+        if (attempt >= attempts || !isTransientChromaError(error)) throw error
       }
       await sleep(Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1)))
     }
