@@ -14,9 +14,8 @@ import {
 import {
   DEFAULT_TABLE_NAME,
   resolveTableSpec,
+  type TableLayoutOptions,
   type TableSpec,
-  type VectorIndexKind,
-  type VectorType,
 } from './table-spec.js'
 import { specOfTable } from './vector-table.js'
 
@@ -50,7 +49,8 @@ export interface PgvectorSearchOptions {
 }
 
 /** Options of `PgvectorBackend`. Give at most one of `dsn`, `db` and `pglite`. */
-export interface PgvectorBackendConfig extends PgvectorSearchOptions {
+export interface PgvectorBackendConfig
+  extends PgvectorSearchOptions, Omit<TableLayoutOptions, 'dimensions' | 'metric'> {
   /** A Postgres URL: the backend opens (and `close()` ends) its own postgres.js pool. */
   readonly dsn?: string
   /** Pool size for `dsn`. Default: 10. */
@@ -71,20 +71,6 @@ export interface PgvectorBackendConfig extends PgvectorSearchOptions {
   readonly dim?: number
   /** Distance metric. Default: the existing index's, else `'cosine'`. */
   readonly metric?: DistanceMetric
-  /** Vector index created for a table given by name. Default: `'hnsw'` when `dim` is known, else `'none'`. */
-  readonly index?: VectorIndexKind
-  /** HNSW `m`. Default: 16. */
-  readonly m?: number
-  /** HNSW `ef_construction`. Default: 64. */
-  readonly efConstruction?: number
-  /** IVFFlat `lists`. Default: 100. */
-  readonly lists?: number
-  /** Column type. Default: `'vector'`, `'halfvec'` above 2000 dimensions. */
-  readonly vectorType?: VectorType
-  /** GIN index on the payload. Default: true. */
-  readonly payloadIndex?: boolean
-  /** `created_at` / `updated_at` columns for a table given by name. Default: false. */
-  readonly timestamps?: boolean
   /**
    * Create the extension, table and indexes when missing (true), or only
    * verify them and run no DDL at all (false: for roles whose schema comes

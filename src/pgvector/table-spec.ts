@@ -47,7 +47,10 @@ export interface TableSpec {
   readonly timestamps: boolean
 }
 
-/** The table options shared by {@link vectorTable} and `PgvectorBackend`. */
+/**
+ * The table options shared by `vectorTable()` and `PgvectorBackend` (which
+ * creates a table given by name with them, and takes the dimension as `dim`).
+ */
 export interface TableLayoutOptions {
   /** Embedding dimension. Default: none, an untyped `vector` column that cannot be indexed. */
   readonly dimensions?: number
