@@ -15,6 +15,7 @@ export default defineConfig({
             'test/unit/**/*.test.ts',
             'test/conformance/memory*.test.ts',
             'test/package/**/*.test.ts',
+            'test/types/**/*.test.ts',
           ],
           testTimeout: 60_000,
         },

@@ -1,4 +1,5 @@
 import type { VectorStoreError } from '../core/errors.js'
+import type { Payload } from '../core/json.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
 import { wrapChromaError } from './chroma-errors.js'
 import type { ChromaBackendConfig } from './chroma-backend-config.js'
@@ -19,7 +20,7 @@ import type { LocalChromaServerInfo } from './local-server.js'
  * await backend.close()
  * ```
  */
-export class ChromaBackend extends RuntimeBackend<ChromaEngine> {
+export class ChromaBackend<P extends object = Payload> extends RuntimeBackend<ChromaEngine, P> {
   readonly #config: CheckedConfig
   // The server's `host:port`, for messages (calls still in flight during close() included).
   #server = 'the Chroma server'
@@ -35,11 +36,11 @@ export class ChromaBackend extends RuntimeBackend<ChromaEngine> {
   }
 
   /** Constructs and initializes in one call. */
-  static async create(
+  static async create<P extends object = Payload>(
     collection: string,
     config: ChromaBackendConfig = {},
-  ): Promise<ChromaBackend> {
-    const backend = new ChromaBackend(collection, config)
+  ): Promise<ChromaBackend<P>> {
+    const backend = new ChromaBackend<P>(collection, config)
     await backend.initialize()
     return backend
   }

@@ -6,41 +6,41 @@ import type { DistanceMetric } from './metric.js'
 export type Vector = readonly number[] | Float32Array
 
 /** One entry to write. */
-export interface VectorRecord {
+export interface VectorRecord<P extends object = Payload> {
   /** The entry's id: a non-empty string. */
   readonly id: string
   /** The embedding, of the index's dimension. */
   readonly vector: Vector
   /** The entry's JSON payload; it replaces the whole old one. */
-  readonly payload: Payload
+  readonly payload: P
 }
 
 /** One search result: `score` is "higher is better" (see `DistanceMetric`). */
-export interface SearchHit {
+export interface SearchHit<P extends object = Payload> {
   /** The entry's id. */
   readonly id: string
   /** The spec's score for the metric: higher is better. */
   readonly score: number
   /** The entry's payload. */
-  readonly payload: Payload
+  readonly payload: P
 }
 
 /** One entry as listed (no vector). */
-export interface ListedEntry {
+export interface ListedEntry<P extends object = Payload> {
   /** The entry's id. */
   readonly id: string
   /** The entry's payload. */
-  readonly payload: Payload
+  readonly payload: P
 }
 
 /** One stored entry, vector included (as stored: float32). */
-export interface StoredRecord {
+export interface StoredRecord<P extends object = Payload> {
   /** The entry's id. */
   readonly id: string
   /** The vector as stored (float32). */
   readonly vector: Float32Array
   /** The entry's payload. */
-  readonly payload: Payload
+  readonly payload: P
 }
 
 /** How a backend indexes vectors and what it stores, as `stats()` reports it. */
@@ -79,23 +79,23 @@ export interface ListOptions {
  * - `listWhere` returns entries in id order (Unicode code point order);
  * - `deleteWhere({})` throws {@link EmptyFilterError}.
  */
-export interface VectorBackend {
+export interface VectorBackend<P extends object = Payload> {
   /** Writes one entry, replacing the whole entry when its id exists. */
-  upsert(id: string, vector: Vector, payload: Payload): Promise<void>
+  upsert(id: string, vector: Vector, payload: P): Promise<void>
   /** The `topK` nearest entries matching `filters`, best first; equal scores in id order. */
-  search(vector: Vector, topK: number, filters: Filter): Promise<SearchHit[]>
+  search(vector: Vector, topK: number, filters: Filter<P>): Promise<SearchHit<P>[]>
   /** Deletes one entry; a missing id is a no-op. */
   delete(id: string): Promise<void>
   /** Deletes the entries matching `filters`; an empty filter throws {@link EmptyFilterError}. */
-  deleteWhere(filters: Filter): Promise<void>
+  deleteWhere(filters: Filter<P>): Promise<void>
   /** Entries matching `filters` in id order (code points), at most `limit`, after `options.after`. */
-  listWhere(filters: Filter, limit: number, options?: ListOptions): Promise<ListedEntry[]>
+  listWhere(filters: Filter<P>, limit: number, options?: ListOptions): Promise<ListedEntry<P>[]>
   /** How many entries match `filters`. */
-  count(filters: Filter): Promise<number>
+  count(filters: Filter<P>): Promise<number>
   /** The stored entries with these ids, vectors included, in the order asked; missing ids are skipped. */
-  getByIds?(ids: readonly string[]): Promise<StoredRecord[]>
+  getByIds?(ids: readonly string[]): Promise<StoredRecord<P>[]>
   /** Writes many entries; all or none where the engine allows it. */
-  upsertMany?(records: readonly VectorRecord[]): Promise<void>
+  upsertMany?(records: readonly VectorRecord<P>[]): Promise<void>
   /** Deletes every entry: the explicit way to do what `deleteWhere({})` refuses. */
   clearAll?(): Promise<void>
   /** Frees what the backend itself opened (never an injected client or pool). */

@@ -5,16 +5,8 @@ import { isPlainObject } from './validate.js'
 /** A value a filter compares against: JSON scalars only. */
 export type FilterScalar = string | number | boolean | null
 
-/** Per-key operators. Range operators take finite numbers and match only numeric values. */
-export interface FieldOperators {
-  /** Equal to the value (JSON-typed: `'1'` is not `1`). */
-  $eq?: FilterScalar
-  /** Present and not equal to the value. */
-  $ne?: FilterScalar
-  /** Equal to one of the values. */
-  $in?: readonly FilterScalar[]
-  /** Present and equal to none of the values. */
-  $nin?: readonly FilterScalar[]
+/** The range operators: they take finite numbers and match only numeric values. */
+export interface RangeOperators {
   /** A number greater than the value. */
   $gt?: number
   /** A number greater than or equal to the value. */
@@ -23,9 +15,30 @@ export interface FieldOperators {
   $lt?: number
   /** A number less than or equal to the value. */
   $lte?: number
+}
+
+/**
+ * Per-key operators, for a key whose values are `V`. Range operators are
+ * offered where `V` can be a number.
+ */
+export type FieldOperators<V extends FilterScalar = FilterScalar> = {
+  /** Equal to the value (JSON-typed: `'1'` is not `1`). */
+  $eq?: V
+  /** Present and not equal to the value. */
+  $ne?: V
+  /** Equal to one of the values. */
+  $in?: readonly V[]
+  /** Present and equal to none of the values. */
+  $nin?: readonly V[]
   /** Whether the key is present (true) or absent (false). */
   $exists?: boolean
-}
+} & ([Extract<V, number>] extends [never] ? unknown : RangeOperators)
+
+// The scalars a payload field can be compared with: an array or object value never equals one.
+type ScalarOf<V> = Extract<Exclude<V, undefined>, FilterScalar>
+
+/** What a filter may say about one key whose values are `V`: a value it equals, or operators. */
+export type FieldCondition<V> = ScalarOf<V> | FieldOperators<ScalarOf<V>>
 
 /**
  * A filter over top-level payload keys. `{ a: 1, b: 'x' }` means every key
@@ -33,11 +46,29 @@ export interface FieldOperators {
  * {@link FieldOperators}; `$and` / `$or` combine filters at any level.
  * A missing key never matches a comparison (`$ne` and `$nin` included);
  * `$exists` tests presence. Equality is JSON-typed: `'1'` ≠ `1`, `true` ≠ `1`.
+ *
+ * Typed by the payload (`Filter<Chunk>`), keys and values are checked at
+ * compile time; a filter whose keys are only known at run time is written as
+ * a plain `Filter` and cast (`filter as Filter<Chunk>`).
  */
-export type Filter = {
-  $and?: readonly Filter[]
-  $or?: readonly Filter[]
-} & { [key: string]: FilterScalar | FieldOperators | readonly Filter[] | undefined }
+export type Filter<P extends object = Payload> = string extends keyof P ? AnyFilter : TypedFilter<P>
+
+/** A filter over any keys: the {@link Filter} of a `Payload`. */
+export interface AnyFilter {
+  /** Every filter matches. */
+  $and?: readonly AnyFilter[]
+  /** At least one filter matches. */
+  $or?: readonly AnyFilter[]
+  [key: string]: FilterScalar | FieldOperators | readonly AnyFilter[] | undefined
+}
+
+/** A filter over the keys of a payload type `P`, with their value types. */
+export type TypedFilter<P extends object> = {
+  /** Every filter matches. */
+  $and?: readonly Filter<P>[]
+  /** At least one filter matches. */
+  $or?: readonly Filter<P>[]
+} & { [K in keyof P & string]?: FieldCondition<P[K]> }
 
 /** Comparison operators, as the normalized filter names them. */
 export type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'

@@ -63,7 +63,10 @@ export interface RuntimeDefaults {
  * }
  * ```
  */
-export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements VectorBackend {
+export abstract class RuntimeBackend<
+  E extends VectorEngine<unknown>,
+  P extends object = Payload,
+> implements VectorBackend<P> {
   readonly #name: string
   readonly #defaults: RuntimeDefaults
   #engine: E | undefined
@@ -136,7 +139,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
   }
 
   /** Writes one entry, replacing the whole entry when its id exists. */
-  async upsert(id: string, vector: Vector, payload: Payload): Promise<void> {
+  async upsert(id: string, vector: Vector, payload: P): Promise<void> {
     const engine = this.engine()
     const record = {
       id: validateNewId(id),
@@ -148,7 +151,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
   }
 
   /** Writes many entries; all or none where the engine allows it. */
-  async upsertMany(records: readonly VectorRecord[]): Promise<void> {
+  async upsertMany(records: readonly VectorRecord<P>[]): Promise<void> {
     const engine = this.engine()
     const checked = validateRecords(records, this.#knownDim(engine), engine.metric)
     if (checked.length === 0) return
@@ -161,11 +164,13 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
   async search(
     vector: Vector,
     topK: number,
-    filters: Filter,
+    filters: Filter<P>,
     options?: SearchOptionsOf<E>,
-  ): Promise<SearchHit[]> {
+  ): Promise<SearchHit<P>[]> {
     const { query, k, filter } = this.checkSearch(vector, topK, filters)
-    return this.run('search', (engine) => engine.search(query, k, filter, options))
+    return this.run('search', (engine) => engine.search(query, k, filter, options)) as Promise<
+      SearchHit<P>[]
+    >
   }
 
   /** Deletes one entry; a missing id is a no-op. */
@@ -176,7 +181,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
   }
 
   /** Deletes the entries matching `filters`; an empty filter throws `EmptyFilterError`. */
-  async deleteWhere(filters: Filter): Promise<void> {
+  async deleteWhere(filters: Filter<P>): Promise<void> {
     this.engine()
     const filter = parseFilter(filters)
     if (isEmptyFilter(filter)) throw new EmptyFilterError('deleteWhere')
@@ -190,30 +195,32 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
 
   /** Entries matching `filters` in id order (code points), at most `limit`, after `options.after`. */
   async listWhere(
-    filters: Filter,
+    filters: Filter<P>,
     limit: number,
     options: ListOptions = {},
-  ): Promise<ListedEntry[]> {
+  ): Promise<ListedEntry<P>[]> {
     this.engine()
     const filter = parseFilter(filters)
     const n = validateCount('limit', limit)
     const after = options.after === undefined ? undefined : validateId(options.after)
-    return this.run('listWhere', (engine) => engine.list(filter, n, after))
+    return this.run('listWhere', (engine) => engine.list(filter, n, after)) as Promise<
+      ListedEntry<P>[]
+    >
   }
 
   /** How many entries match `filters`. */
-  async count(filters: Filter): Promise<number> {
+  async count(filters: Filter<P>): Promise<number> {
     this.engine()
     const filter = parseFilter(filters)
     return this.run('count', (engine) => engine.count(filter))
   }
 
   /** The stored entries with these ids, vectors included (float32), in the order asked; missing ids are skipped. */
-  async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
+  async getByIds(ids: readonly string[]): Promise<StoredRecord<P>[]> {
     this.engine()
     const checked = validateIds(ids)
     if (checked.length === 0) return []
-    return this.run('getByIds', (engine) => engine.getByIds(checked))
+    return this.run('getByIds', (engine) => engine.getByIds(checked)) as Promise<StoredRecord<P>[]>
   }
 
   /** Entry count, dimension, metric, vector index (kind and parameters) and storage size. */
@@ -260,7 +267,7 @@ export abstract class RuntimeBackend<E extends VectorEngine<unknown>> implements
   protected checkSearch(
     vector: Vector,
     topK: number,
-    filters: Filter,
+    filters: Filter<P>,
   ): { query: Float32Array; k: number; filter: FilterNode } {
     const engine = this.engine()
     return {

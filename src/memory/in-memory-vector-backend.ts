@@ -1,3 +1,4 @@
+import type { Payload } from '../core/json.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
 import { InMemoryEngine } from './in-memory-engine.js'
 import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-config.js'
@@ -14,7 +15,10 @@ import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-con
  * const hits = await backend.search([1, 0, 0], 5, { lang: 'en' })
  * ```
  */
-export class InMemoryVectorBackend extends RuntimeBackend<InMemoryEngine> {
+export class InMemoryVectorBackend<P extends object = Payload> extends RuntimeBackend<
+  InMemoryEngine,
+  P
+> {
   /** Checks the config and opens the index: a snapshot is loaded (and locked) now. */
   constructor(config: InMemoryVectorBackendConfig = {}) {
     const engine = new InMemoryEngine(config)
@@ -22,8 +26,10 @@ export class InMemoryVectorBackend extends RuntimeBackend<InMemoryEngine> {
   }
 
   /** Same as the constructor; here so every backend can be made with `await X.create(...)`. */
-  static async create(config: InMemoryVectorBackendConfig = {}): Promise<InMemoryVectorBackend> {
-    return new InMemoryVectorBackend(config)
+  static async create<P extends object = Payload>(
+    config: InMemoryVectorBackendConfig = {},
+  ): Promise<InMemoryVectorBackend<P>> {
+    return new InMemoryVectorBackend<P>(config)
   }
 
   /** Ready on construction: the engine is already open. */

@@ -3,6 +3,7 @@ import { wholeNumber } from '../internal/options.js'
 import { is } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
+import type { Payload } from '../core/json.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
 import {
   type AnyPgDatabase,
@@ -48,8 +49,16 @@ export interface PgvectorSearchOptions {
   readonly exactFilterRows?: number
 }
 
-/** Options of `PgvectorBackend`. Give at most one of `dsn`, `db` and `pglite`. */
-export interface PgvectorBackendConfig
+/** A Drizzle table whose `payload` column holds `P`: a `vectorTable<P>()`, or a table like it. */
+export type PayloadTable<P extends object> = PgTable & {
+  readonly $inferSelect: { readonly payload: P }
+}
+
+/**
+ * Options of `PgvectorBackend`. Give at most one of `dsn`, `db` and `pglite`.
+ * `P` is the payload type, inferred from `table` when it is a `vectorTable<P>()`.
+ */
+export interface PgvectorBackendConfig<P extends object = Payload>
   extends PgvectorSearchOptions, Omit<TableLayoutOptions, 'dimensions' | 'metric'> {
   /** A Postgres URL: the backend opens (and `close()` ends) its own postgres.js pool. */
   readonly dsn?: string
@@ -64,7 +73,7 @@ export interface PgvectorBackendConfig
    */
   readonly pglite?: true | string | PGlite
   /** Table name, or a Drizzle table from `vectorTable()`. Default: `'vecstore_vectors'`. */
-  readonly table?: string | PgTable
+  readonly table?: string | PayloadTable<P>
   /** Postgres schema of a table given by name. Default: the connection's search_path (`public`). */
   readonly schema?: string
   /** Embedding dimension: enables `vector(N)` and the vector index. Default: the table's, else fixed by the first write. */
@@ -105,7 +114,7 @@ export interface ResolvedConfig {
 /**
  * Validates a config (synchronously: bad options fail in the constructor) and fills in defaults.
  */
-export function resolveConfig(config: PgvectorBackendConfig): ResolvedConfig {
+export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>): ResolvedConfig {
   if (typeof config !== 'object' || config === null) {
     throw new InvalidArgumentError('expected a PgvectorBackend config object')
   }
@@ -123,7 +132,10 @@ export function resolveConfig(config: PgvectorBackendConfig): ResolvedConfig {
   })
 }
 
-function tableSpecOf(config: PgvectorBackendConfig, metric: DistanceMetric | undefined) {
+function tableSpecOf<P extends object>(
+  config: PgvectorBackendConfig<P>,
+  metric: DistanceMetric | undefined,
+) {
   if (config.table !== undefined && typeof config.table !== 'string') {
     if (!is(config.table, PgTable)) {
       throw new InvalidArgumentError(
@@ -155,7 +167,7 @@ function tableSpecOf(config: PgvectorBackendConfig, metric: DistanceMetric | und
   return { spec, metricRequested: metric !== undefined }
 }
 
-function connector(config: PgvectorBackendConfig): () => Promise<Connection> {
+function connector<P extends object>(config: PgvectorBackendConfig<P>): () => Promise<Connection> {
   const given = [config.dsn, config.db, config.pglite].filter((option) => option !== undefined)
   if (given.length > 1) {
     throw new InvalidArgumentError('expected at most one of dsn, db and pglite')

@@ -1,6 +1,7 @@
 import type { Vector } from '../core/backend.js'
 import type { VectorStoreError } from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
+import type { Payload } from '../core/json.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
 import { wrapEngineError } from './engine-errors.js'
 import type { SearchPlan } from './explain.js'
@@ -24,19 +25,21 @@ import { PgvectorEngine } from './pgvector-engine.js'
  * const plan = await backend.explain(query, 10, { lang: 'en' }) // plan.usesVectorIndex
  * ```
  */
-export class PgvectorBackend extends RuntimeBackend<PgvectorEngine> {
+export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<PgvectorEngine, P> {
   readonly #config: ResolvedConfig
 
   /** Checks the config; call `initialize()` (or use {@link PgvectorBackend.create}) before use. */
-  constructor(config: PgvectorBackendConfig = {}) {
+  constructor(config: PgvectorBackendConfig<P> = {}) {
     const resolved = resolveConfig(config)
     super('PgvectorBackend', { metric: resolved.spec.metric })
     this.#config = resolved
   }
 
   /** Constructs and initializes in one call: the way to make a backend. */
-  static async create(config: PgvectorBackendConfig = {}): Promise<PgvectorBackend> {
-    const backend = new PgvectorBackend(config)
+  static async create<P extends object = Payload>(
+    config: PgvectorBackendConfig<P> = {},
+  ): Promise<PgvectorBackend<P>> {
+    const backend = new PgvectorBackend<P>(config)
     await backend.initialize()
     return backend
   }
@@ -58,7 +61,7 @@ export class PgvectorBackend extends RuntimeBackend<PgvectorEngine> {
   async explain(
     vector: Vector,
     topK: number,
-    filters: Filter,
+    filters: Filter<P>,
     options: PgvectorSearchOptions & { readonly analyze?: boolean } = {},
   ): Promise<SearchPlan> {
     const { query, k, filter } = this.checkSearch(vector, topK, filters)

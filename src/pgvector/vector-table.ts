@@ -121,7 +121,7 @@ type TableOf<
 
 /** The Drizzle table {@link vectorTable} returns. */
 export type VectorTable<
-  TPayload = Payload,
+  TPayload extends object = Payload,
   TTimestamps extends boolean = false,
   TName extends string = string,
 > = TTimestamps extends true
@@ -147,7 +147,7 @@ export type VectorTable<
  * ```
  */
 export function vectorTable<
-  TPayload = Payload,
+  TPayload extends object = Payload,
   TTimestamps extends boolean = false,
   TName extends string = string,
 >(

@@ -21,7 +21,7 @@ export const CORE_FIELDS = [
 ] as const
 
 /** An entry to store. */
-export interface EntryInput {
+export interface EntryInput<M extends object = Payload> {
   /** The entry's id, unique within its scope. */
   readonly id: string
   /** The text the vector embeds. */
@@ -35,7 +35,7 @@ export interface EntryInput {
   /** The model that made `vector`. */
   readonly embeddingModel?: string
   /** Your own fields; they may not use the store's field names (`CORE_FIELDS`) nor `scope_` keys. */
-  readonly metadata?: Payload
+  readonly metadata?: M
   /** The scope the entry belongs to. Default: the empty scope. */
   readonly scope?: StoreScope
   /** Default: now. */
@@ -43,7 +43,7 @@ export interface EntryInput {
 }
 
 /** An entry as read back (without its vector). */
-export interface StoredEntry {
+export interface StoredEntry<M extends object = Payload> {
   /** The entry's id. */
   readonly id: string
   /** The text the vector embeds. */
@@ -55,7 +55,7 @@ export interface StoredEntry {
   /** The model that made the vector, or null. */
   readonly embeddingModel: string | null
   /** Your own fields. */
-  readonly metadata: Payload
+  readonly metadata: M
   /** The entry's scope. */
   readonly scope: StoreScope
   /** When the entry was written. */
@@ -63,9 +63,9 @@ export interface StoredEntry {
 }
 
 /** A ranked search result; `rank` starts at 1. */
-export interface StoreResult {
+export interface StoreResult<M extends object = Payload> {
   /** The entry found. */
-  readonly entry: StoredEntry
+  readonly entry: StoredEntry<M>
   /** The backend's score: higher is better. */
   readonly score: number
   /** The result's position, from 1. */
@@ -73,23 +73,23 @@ export interface StoreResult {
 }
 
 /** What to read: a scope (always enforced) narrowed by metadata filters. */
-export interface StoreQuery {
+export interface StoreQuery<M extends object = Payload> {
   /** The scope to read in; always enforced. Default: the empty scope. */
   readonly scope?: StoreScope
   /** A filter on metadata: it can only narrow the scope. */
-  readonly metadataFilters?: Filter
+  readonly metadataFilters?: Filter<M>
 }
 
 /** A page of {@link VectorStore.find}: `next` is an opaque cursor for the following page. */
-export interface StorePage {
+export interface StorePage<M extends object = Payload> {
   /** The entries of this page, in id order. */
-  readonly entries: StoredEntry[]
+  readonly entries: StoredEntry<M>[]
   /** Pass as `after` for the next page; undefined on the last page. */
   readonly next: string | undefined
 }
 
 /** A search by query embedding. */
-export interface StoreSearch extends StoreQuery {
+export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
   /** The query embedding. */
   readonly vector: Vector
   /** Default: 10. */
@@ -109,7 +109,7 @@ export interface StoreSearch extends StoreQuery {
  * const [best] = await store.search({ vector: [0.1, 0.2], topK: 3, scope })
  * ```
  */
-export class VectorStore {
+export class VectorStore<M extends object = Payload> {
   /** The backend entries are stored in. */
   readonly backend: VectorBackend
 
@@ -118,7 +118,7 @@ export class VectorStore {
   }
 
   /** Stores entries (replacing any with the same id in the same scope). */
-  async upsert(entries: EntryInput | readonly EntryInput[]): Promise<void> {
+  async upsert(entries: EntryInput<M> | readonly EntryInput<M>[]): Promise<void> {
     const records = (Array.isArray(entries) ? entries : [entries]).map(toRecord)
     if (this.backend.upsertMany) return this.backend.upsertMany(records)
     for (const record of records)
@@ -126,10 +126,10 @@ export class VectorStore {
   }
 
   /** Nearest entries to a query embedding within the scope, best first. */
-  async search(query: StoreSearch): Promise<StoreResult[]> {
+  async search(query: StoreSearch<M>): Promise<StoreResult<M>[]> {
     const hits = await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
     return hits.map((hit, i) => ({
-      entry: fromPayload(hit.payload),
+      entry: fromPayload<M>(hit.payload),
       score: hit.score,
       rank: i + 1,
     }))
@@ -139,16 +139,16 @@ export class VectorStore {
    * A page of the scope's entries matching the filters. `next` is set when
    * there may be more: pass it back as `after` for the following page.
    */
-  async find(query: StoreQuery & { limit?: number; after?: string }): Promise<StorePage> {
+  async find(query: StoreQuery<M> & { limit?: number; after?: string }): Promise<StorePage<M>> {
     const limit = query.limit ?? 100
     const options = query.after === undefined ? {} : { after: query.after }
     const listed = await this.backend.listWhere(scopedFilter(query), limit, options)
     const last = listed.length === limit ? listed[listed.length - 1] : undefined
-    return { entries: listed.map((entry) => fromPayload(entry.payload)), next: last?.id }
+    return { entries: listed.map((entry) => fromPayload<M>(entry.payload)), next: last?.id }
   }
 
   /** How many entries the scope (and metadata filters) hold. */
-  async count(query: StoreQuery = {}): Promise<number> {
+  async count(query: StoreQuery<M> = {}): Promise<number> {
     return this.backend.count(scopedFilter(query))
   }
 
@@ -158,7 +158,7 @@ export class VectorStore {
   }
 
   /** Deletes the scope's entries matching the filters; an empty scope and filter is refused. */
-  async deleteWhere(query: StoreQuery): Promise<void> {
+  async deleteWhere(query: StoreQuery<M>): Promise<void> {
     const filter = scopedFilter(query)
     if (Object.keys(filter).length === 0) throw new EmptyFilterError('deleteWhere')
     await this.backend.deleteWhere(filter)
@@ -204,16 +204,16 @@ function backendId(scope: StoreScope, id: string): string {
 }
 
 // Scope is AND-ed outside the metadata filter, so no filter can widen it.
-function scopedFilter(query: StoreQuery): Filter {
+function scopedFilter<M extends object>(query: StoreQuery<M>): Filter {
   const scope = checkScope(query.scope ?? StoreScope.GLOBAL)
   const scopeFilter = scope.toPayloadFilters()
   const metadata = query.metadataFilters
   if (metadata === undefined || Object.keys(metadata).length === 0) return scopeFilter
-  if (scope.isGlobal) return metadata
-  return { $and: [scopeFilter, metadata] }
+  if (scope.isGlobal) return metadata as Filter
+  return { $and: [scopeFilter, metadata as Filter] }
 }
 
-function toRecord(entry: EntryInput): VectorRecord {
+function toRecord<M extends object>(entry: EntryInput<M>): VectorRecord {
   if (typeof entry !== 'object' || entry === null) {
     throw new InvalidArgumentError('expected an entry object')
   }
@@ -243,7 +243,7 @@ function toRecord(entry: EntryInput): VectorRecord {
   return { id: backendId(scope, entry.id), vector: entry.vector, payload }
 }
 
-function fromPayload(payload: Payload): StoredEntry {
+function fromPayload<M extends object>(payload: Payload): StoredEntry<M> {
   const fields = Object.entries(payload)
   // fromEntries, not assignment: a key like "__proto__" stays a plain key.
   const metadata: Payload = Object.fromEntries(
@@ -262,7 +262,7 @@ function fromPayload(payload: Payload): StoredEntry {
     documentId: nullable(payload['document_id']) as string | null,
     chunkIndex: nullable(payload['chunk_index']) as number | null,
     embeddingModel: nullable(payload['embedding_model']) as string | null,
-    metadata,
+    metadata: metadata as M,
     scope: new StoreScope(labels),
     createdAt: new Date(String(payload['created_at'])),
   }

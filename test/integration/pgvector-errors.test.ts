@@ -14,7 +14,7 @@ import {
   SchemaMismatchError,
   type VectorStoreError,
 } from '../../src/index.js'
-import { PgvectorBackend } from '../../src/pgvector/index.js'
+import { PgvectorBackend, type PgvectorBackendConfig } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine, testEngines } from '../setup/postgres-engines.js'
 
 const { engines, skipped } = await testEngines('pgv_errors')
@@ -43,7 +43,7 @@ async function tableCount(engine: TestEngine): Promise<number> {
 
 for (const engine of engines) {
   let tables = 0
-  const create = (options: Parameters<typeof PgvectorBackend.create>[0] = {}) =>
+  const create = (options: PgvectorBackendConfig = {}) =>
     PgvectorBackend.create({
       db: engine.db,
       schema: engine.schema,
