@@ -130,7 +130,7 @@ export async function openConnection(plan: ConnectionPlan): Promise<Connection> 
 }
 
 /** Loads the optional peer `chromadb`, or says how to install it. */
-export function loadChromadb(): Promise<typeof import('chromadb')> {
+function loadChromadb(): Promise<typeof import('chromadb')> {
   return importPeer(() => import('chromadb'), 'chromadb', 'ChromaBackend')
 }
 

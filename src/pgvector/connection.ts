@@ -1,9 +1,18 @@
-import type { PGlite } from '@electric-sql/pglite'
 import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
 import { importPeer } from '../internal/peer.js'
 import { deferredCloseSockets } from './deferred-close-socket.js'
+
+/**
+ * An existing PGlite instance (from `@electric-sql/pglite`, created with the
+ * pgvector extension). Typed by the calls made on it, so vecstore's types do
+ * not need that package installed.
+ */
+export interface PGliteInstance {
+  query(sql: string, params?: unknown[]): Promise<unknown>
+  readonly waitReady: Promise<void>
+}
 
 /** Any Drizzle Postgres database: postgres-js, node-postgres, PGlite, ... */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -96,7 +105,7 @@ export function reconnectDelay(failures: number): number {
  * Opens embedded Postgres (PGlite) with pgvector: in memory (`true`), in a
  * directory, or an existing instance (which the backend does not close).
  */
-export async function openPglite(pglite: true | string | PGlite): Promise<Connection> {
+export async function openPglite(pglite: true | string | PGliteInstance): Promise<Connection> {
   const invalid = () =>
     new InvalidArgumentError('expected pglite to be true, a directory or a PGlite instance')
   // The package itself first: drizzle-orm/pglite imports it, so a missing one is named right.
@@ -112,7 +121,8 @@ export async function openPglite(pglite: true | string | PGlite): Promise<Connec
   )
   if (typeof pglite === 'object' && pglite !== null) {
     if (typeof pglite.query !== 'function') throw invalid()
-    return { db: drizzle({ client: pglite }) as unknown as SqlDatabase, close: async () => {} }
+    const client = pglite as unknown as InstanceType<typeof PGlite>
+    return { db: drizzle({ client }) as unknown as SqlDatabase, close: async () => {} }
   }
   if (pglite !== true && (typeof pglite !== 'string' || pglite === '')) throw invalid()
   const { vector } = await importPeer(

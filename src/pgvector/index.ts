@@ -1,7 +1,7 @@
 // vecstore/pgvector: PgvectorBackend, the vectorTable() schema factory and the migrations.
 // Every name here is part of the public API (see docs/pgvector.md).
 
-export type { AnyPgDatabase } from './connection.js'
+export type { AnyPgDatabase, PGliteInstance } from './connection.js'
 export type { SearchPlan } from './explain.js'
 export {
   migrate,

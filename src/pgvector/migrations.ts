@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import {
   type AnyPgDatabase,
   type Connection,
+  type PGliteInstance,
   openDsn,
   openPglite,
   rowsOf,
@@ -30,7 +30,8 @@ export const migrationsTable = '__vecstore_migrations'
 export const migrationsSchema = 'vecstore'
 
 /** Where {@link migrate} applies migrations: a Drizzle database, a `postgres://` URL, or a PGlite directory. */
-export type MigrationTarget = AnyPgDatabase | string | { readonly pglite: string | true | PGlite }
+export type MigrationTarget =
+  AnyPgDatabase | string | { readonly pglite: string | true | PGliteInstance }
 
 /** One migration, as {@link migrate} left it. */
 export interface MigrationResult {

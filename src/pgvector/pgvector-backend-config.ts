@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite'
 import { wholeNumber } from '../internal/options.js'
 import { is } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
@@ -10,6 +9,7 @@ import {
   type Connection,
   openDsn,
   openPglite,
+  type PGliteInstance,
   useDatabase,
 } from './connection.js'
 import {
@@ -71,7 +71,7 @@ export interface PgvectorBackendConfig<P extends object = Payload>
    * an existing PGlite instance created with the vector extension (not closed
    * by the backend). Default when neither `dsn` nor `db` is given: in memory.
    */
-  readonly pglite?: true | string | PGlite
+  readonly pglite?: true | string | PGliteInstance
   /** Table name, or a Drizzle table from `vectorTable()`. Default: `'vecstore_vectors'`. */
   readonly table?: string | PayloadTable<P>
   /** Postgres schema of a table given by name. Default: the connection's search_path (`public`). */
