@@ -10,7 +10,9 @@ import { deferredCloseSockets } from './deferred-close-socket.js'
  * not need that package installed.
  */
 export interface PGliteInstance {
+  /** Runs a statement. */
   query(sql: string, params?: unknown[]): Promise<unknown>
+  /** Settles when the instance is ready. */
   readonly waitReady: Promise<void>
 }
 
