@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import { isRootWithApt, runScript } from '../setup/native-cluster.js'
 import { hasContainerRuntime, startPgvectorContainer } from '../setup/pgvector-container.js'
-import { quietError } from '../setup/postgres-global.js'
+import { stopRun } from '../setup/postgres-global.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,7 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function ensureContainerRuntime(): Promise<() => Promise<void>> {
   if (hasContainerRuntime()) return async () => {}
   if (!isRootWithApt()) {
-    throw quietError(
+    stopRun(
       'The containers tier needs a container runtime for Testcontainers, and none was found.\n' +
         'Start Docker (or set DOCKER_HOST), or as root on Debian run: eval "$(bash scripts/setup-containers.sh)"',
     )

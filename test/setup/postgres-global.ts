@@ -8,16 +8,19 @@ import { findPostgres, noPostgresMessage } from './postgres-server.js'
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const found = await findPostgres()
-  if ('skip' in found) throw quietError(noPostgresMessage(found.skip))
+  if ('skip' in found) stopRun(noPostgresMessage(found.skip))
   project.provide('vecstorePostgres', { url: found.url, source: found.source })
   // The other tiers of this run then use the same server (and stop nothing of it).
   process.env['DATABASE_URL'] = found.url
   return found.stop
 }
 
-/** An error whose stack is its message: the reader needs what to do, not where it was thrown. */
-export function quietError(message: string): Error {
-  const error = new Error(message)
-  error.stack = message
-  return error
+/**
+ * Ends the run with this message alone. Thrown from a globalSetup, an error
+ * would come wrapped in vitest's "no test files found" report; and no test
+ * has started yet, so there is nothing to wind down.
+ */
+export function stopRun(message: string): never {
+  process.stderr.write(`\n${message}\n\n`)
+  process.exit(1)
 }
