@@ -47,6 +47,10 @@ if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null ||
   apt-get update -q || die "apt-get update failed"
   apt-get install -y -q --no-install-recommends docker.io mmdebstrap eatmydata ||
     die "apt-get install failed"
+  # Nor at boot, where systemd would start it the same way.
+  if [ -d /run/systemd/system ]; then
+    systemctl disable docker.service docker.socket >/dev/null 2>&1 || true
+  fi
 fi
 command -v docker >/dev/null || die "no docker client on PATH"
 
