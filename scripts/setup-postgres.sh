@@ -50,11 +50,13 @@ fi
 if ! have_vector; then
   log "building pgvector from Debian trixie source in $BUILD_DIR"
   rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR/lists/partial"
+  # The machine's own Debian mirror (or proxy), as its apt sources name it.
+  mirror=$(bash "$(dirname "$0")/debian-mirror.sh") || die "no Debian mirror found in the apt sources"
   # A private, source-only apt config: trixie *binary* packages must never
   # reach the system lists (they would drag in a newer libc).
-  cat >"$BUILD_DIR/trixie-src.sources" <<'EOF'
+  cat >"$BUILD_DIR/trixie-src.sources" <<EOF
 Types: deb-src
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

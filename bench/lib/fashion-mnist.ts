@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files (`apt-get install dataset-fashion-mnist`). */
@@ -30,20 +32,31 @@ export function readIdxImages(path: string, limit = Infinity): Images {
   return { count, dim, data }
 }
 
-/** Fashion-MNIST train (corpus) and test (queries), or why it cannot be read. */
+/**
+ * Fashion-MNIST train (corpus) and test (queries). A machine without the data
+ * gets it first from Debian's package, through scripts/setup-bench-data.sh
+ * (as root; otherwise this throws, saying what to install).
+ */
 export function loadFashionMnist(
   trainLimit = Infinity,
   testLimit = Infinity,
 ): { train: Images; test: Images } {
   const file = (name: string) => join(FASHION_MNIST_DIR, name)
-  if (!existsSync(file('train-images-idx3-ubyte.gz'))) {
-    throw new Error(
-      `Fashion-MNIST not found in ${FASHION_MNIST_DIR}: apt-get install -y dataset-fashion-mnist`,
-    )
-  }
+  if (!existsSync(file('train-images-idx3-ubyte.gz'))) installFashionMnist()
   return {
     train: readIdxImages(file('train-images-idx3-ubyte.gz'), trainLimit),
     test: readIdxImages(file('t10k-images-idx3-ubyte.gz'), testLimit),
+  }
+}
+
+function installFashionMnist(): void {
+  const script = fileURLToPath(new URL('../../scripts/setup-bench-data.sh', import.meta.url))
+  try {
+    execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] })
+  } catch {
+    throw new Error(
+      `Fashion-MNIST not found in ${FASHION_MNIST_DIR} and could not be installed: apt-get install -y dataset-fashion-mnist`,
+    )
   }
 }
 

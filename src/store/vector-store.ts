@@ -107,6 +107,7 @@ export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
  * const scope = new StoreScope({ tenant: 'acme' })
  * await store.upsert({ id: 'doc1#0', content: 'hello', vector: [0.1, 0.2], scope })
  * const [best] = await store.search({ vector: [0.1, 0.2], topK: 3, scope })
+ * await store.close()
  * ```
  */
 export class VectorStore<M extends object = Payload> {
@@ -182,6 +183,11 @@ export class VectorStore<M extends object = Payload> {
       if (page.length === 0) return
       for (const entry of page) await this.backend.delete(entry.id)
     }
+  }
+
+  /** Closes the backend (what it opened: a pool, a local server, a snapshot lock). */
+  async close(): Promise<void> {
+    await this.backend.close?.()
   }
 }
 

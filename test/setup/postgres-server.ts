@@ -1,45 +1,47 @@
-import { existsSync } from 'node:fs'
+import { isRootWithApt, type PostgresServer, startNativeCluster } from './native-cluster.js'
+import { hasContainerRuntime, pgvectorImage, startPgvectorContainer } from './pgvector-container.js'
 
-/** A real Postgres + pgvector for a test file, or why there is none. */
-export type PostgresForTests =
-  | { readonly url: string; readonly source: string; readonly stop: () => Promise<void> }
-  | { readonly skip: string }
+/** A real Postgres + pgvector for the tests, or why there is none. */
+export type PostgresForTests = PostgresServer | { readonly skip: string }
 
-const IMAGE = 'pgvector/pgvector:pg17'
-
-/** Resolves a server once (used by the globalSetup, or per file when it is not wired). */
+/**
+ * Gets a real Postgres + pgvector, in this order: `DATABASE_URL`; the local
+ * cluster of scripts/setup-postgres.sh (root with apt: installs what is
+ * missing); a Testcontainers container when a container runtime exists.
+ * Otherwise says what was tried and why it failed.
+ */
 export async function findPostgres(): Promise<PostgresForTests> {
   const url = process.env['DATABASE_URL']
   if (url) return { url, source: 'DATABASE_URL', stop: async () => {} }
-  if (!hasContainerRuntime()) {
-    return { skip: 'DATABASE_URL is not set and no container runtime was found (no Docker socket)' }
-  }
-  try {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
-    const container = await new PostgreSqlContainer(IMAGE)
-      .withDatabase('vecstore')
-      .withStartupTimeout(120_000)
-      .start()
-    return {
-      url: container.getConnectionUri(),
-      source: `Testcontainers ${IMAGE}`,
-      stop: async () => {
-        await container.stop()
-      },
+  const tried: string[] = []
+  if (isRootWithApt()) {
+    try {
+      return await startNativeCluster()
+    } catch (error) {
+      tried.push(`scripts/setup-postgres.sh failed (${(error as Error).message})`)
     }
-  } catch (error) {
-    return { skip: `Testcontainers could not start ${IMAGE}: ${(error as Error).message}` }
+  } else {
+    tried.push('not root with apt-get, so scripts/setup-postgres.sh cannot set one up')
   }
+  if (hasContainerRuntime()) {
+    try {
+      return await startPgvectorContainer()
+    } catch (error) {
+      tried.push(`Testcontainers could not start ${pgvectorImage()}: ${(error as Error).message}`)
+    }
+  } else {
+    tried.push('no container runtime for Testcontainers (no Docker socket, DOCKER_HOST unset)')
+  }
+  return { skip: `DATABASE_URL is not set; ${tried.join('; ')}` }
 }
 
-// Cheap check first: Testcontainers' own probing is much slower when nothing is there.
-function hasContainerRuntime(): boolean {
-  if (process.env['DOCKER_HOST']) return true
-  const home = process.env['HOME'] ?? ''
+/** What to do about it: the one message a run without Postgres stops with. */
+export function noPostgresMessage(reason: string): string {
   return [
-    '/var/run/docker.sock',
-    `${home}/.docker/run/docker.sock`,
-    `${home}/.colima/default/docker.sock`,
-    `/run/user/${process.getuid?.() ?? 0}/podman/podman.sock`,
-  ].some((path) => existsSync(path))
+    `The tests need a Postgres server with pgvector, and none could be had: ${reason}.`,
+    'Do one of these, then run the tests again:',
+    '  - set DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/DB (a database where CREATE EXTENSION vector works);',
+    '  - run them as root on Debian with apt, so scripts/setup-postgres.sh installs and starts one;',
+    '  - make a Docker daemon reachable (or DOCKER_HOST) for Testcontainers.',
+  ].join('\n')
 }

@@ -1,38 +1,31 @@
 import postgres from 'postgres'
 import { inject } from 'vitest'
-import { findPostgres, type PostgresForTests } from './postgres-server.js'
+import { findPostgres, noPostgresMessage, type PostgresForTests } from './postgres-server.js'
 
 export type { PostgresForTests } from './postgres-server.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Set by test/setup/postgres-global.ts when it is wired as a globalSetup. */
-    vecstorePostgres?: { url: string; source: string } | { skip: string }
+    /** Set by the globalSetup of the projects that need Postgres (test/setup/postgres-global.ts, test/containers/global-setup.ts). */
+    vecstorePostgres?: { url: string; source: string }
   }
 }
 
 /**
- * Finds a real Postgres: `DATABASE_URL` if set (CI builds one with
- * scripts/setup-postgres.sh), else a Testcontainers `pgvector/pgvector:pg17`
- * when a container runtime exists, else none: the suite is skipped with a
- * loud reason, or fails when `REQUIRE_POSTGRES=1`.
+ * The real Postgres + pgvector of this run: the one the project's globalSetup
+ * provides (`DATABASE_URL`, the local cluster of scripts/setup-postgres.sh,
+ * or a Testcontainers container). A file run outside such a project looks
+ * for one itself; `skip` then says why there is none.
  */
 export async function postgresForTests(): Promise<PostgresForTests> {
   const provided = safeInject()
-  if (provided && 'url' in provided) return { ...provided, stop: async () => {} }
-  const found = provided ?? (await findPostgres())
-  if ('skip' in found) {
-    if (process.env['REQUIRE_POSTGRES'] === '1') {
-      throw new Error(`REQUIRE_POSTGRES=1 but no Postgres is available: ${found.skip}`)
-    }
-    console.warn(
-      `\n*** SKIPPING the native Postgres suite: ${found.skip}.\n*** Set DATABASE_URL (e.g. DATABASE_URL=$(bash scripts/setup-postgres.sh)) to run it.\n`,
-    )
-  }
+  if (provided) return { ...provided, stop: async () => {} }
+  const found = await findPostgres()
+  if ('skip' in found) console.warn(`\n*** No Postgres: ${noPostgresMessage(found.skip)}\n`)
   return found
 }
 
-function safeInject(): { url: string; source: string } | { skip: string } | undefined {
+function safeInject(): { url: string; source: string } | undefined {
   try {
     return inject('vecstorePostgres')
   } catch {

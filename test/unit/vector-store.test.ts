@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -5,6 +8,8 @@ import {
   InMemoryVectorBackend,
   InvalidArgumentError,
   InvalidPayloadError,
+  NotInitializedError,
+  SnapshotLockedError,
   StoreScope,
   VectorStore,
 } from '../../src/index.js'
@@ -158,6 +163,23 @@ describe('VectorStore', () => {
     ).rejects.toThrow(/in this scope/)
     await expect(store.delete('p', {} as StoreScope)).rejects.toThrow(InvalidArgumentError)
     expect(() => new StoreScope({ tenant: '|'.repeat(128) })).toThrow(InvalidArgumentError)
+  })
+
+  it('close() closes the backend: its snapshot is free for the next writer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vecstore-store-'))
+    try {
+      const snapshotPath = join(dir, 'index.json')
+      const store = new VectorStore(new InMemoryVectorBackend({ snapshotPath }))
+      await store.upsert({ id: 'a', content: 'kept', vector: [1, 0] })
+      expect(() => new InMemoryVectorBackend({ snapshotPath })).toThrow(SnapshotLockedError)
+      await store.close()
+      await expect(store.count()).rejects.toBeInstanceOf(NotInitializedError)
+      const reopened = new VectorStore(new InMemoryVectorBackend({ snapshotPath }))
+      expect(await reopened.count()).toBe(1)
+      await reopened.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('a scope reaches only entries carrying all its labels (property)', async () => {

@@ -7,6 +7,8 @@ const backend = new InMemoryVectorBackend({
   snapshotPath: path,
   compactionThresholdBytes: 16 * 1024,
 })
+// The parent holds stdin open: when it dies without killing us, stop instead of writing on.
+process.stdin.on('end', () => process.exit(1)).resume()
 const vector = (seq) => Array.from({ length: 16 }, (_, i) => ((seq * 31 + i) % 17) + 1)
 process.stdout.write('ready\n')
 for (let seq = 0; ; seq++) {
