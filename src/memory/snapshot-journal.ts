@@ -1,4 +1,4 @@
-import { existsSync, truncateSync } from 'node:fs'
+import { existsSync, mkdirSync, truncateSync } from 'node:fs'
 import { type FileHandle, open, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
@@ -66,6 +66,7 @@ export class SnapshotJournal {
     this.#path = path
     this.#journalPath = `${path}.journal`
     this.#options = options
+    mkdirSync(dirname(path), { recursive: true })
     this.#lock = lockSnapshot(path)
     try {
       unlinkQuietly(`${path}.tmp`)

@@ -1,5 +1,6 @@
 import type { SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { mkdirSync } from 'node:fs'
 import { InvalidArgumentError } from '../core/errors.js'
 import { importPeer } from '../internal/peer.js'
 import { deferredCloseSockets } from './deferred-close-socket.js'
@@ -132,6 +133,7 @@ export async function openPglite(pglite: true | string | PGliteInstance): Promis
     '@electric-sql/pglite-pgvector',
     "PgvectorBackend's pglite option",
   )
+  if (pglite !== true) mkdirSync(pglite, { recursive: true })
   // The options object form: \`new PGlite(undefined, { extensions })\` silently drops the extensions.
   const client = await PGlite.create({
     ...(pglite === true ? {} : { dataDir: pglite }),

@@ -201,6 +201,16 @@ try { new InMemoryVectorBackend({ snapshotPath: ${JSON.stringify(path)} }); cons
     return backend.close()
   })
 
+  it('creates the directories of a snapshot path that does not exist yet', async () => {
+    const nested = `${path}.d/a/b/index.json`
+    const backend = new InMemoryVectorBackend({ snapshotPath: nested })
+    await backend.upsert('a', [1, 0], {})
+    await backend.close()
+    const reopened = new InMemoryVectorBackend({ snapshotPath: nested })
+    expect(await reopened.count({})).toBe(1)
+    await reopened.close()
+  })
+
   it("loads the original library's {vectors, payloads} layout", async () => {
     writeFileSync(
       path,

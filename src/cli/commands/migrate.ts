@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { UsageError } from '../cli-errors.js'
 import { type Command, positionals } from '../command.js'
 import { note, print } from '../output.js'
@@ -36,7 +35,6 @@ Options:
     // Loaded on use: drizzle-orm and the drivers are optional peers.
     const { migrate } = await import('../../pgvector/index.js')
     const label = redactUri(uri as string)
-    if (location.kind === 'pglite') mkdirSync(location.dir, { recursive: true })
     note(`migrating ${label}`)
     const results = await migrate(
       location.kind === 'postgres' ? location.dsn : { pglite: location.dir },

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   type BackendStats,
   type DistanceMetric,
@@ -72,7 +72,6 @@ async function openBackend(
   switch (location.kind) {
     case 'memory':
       mustExist(write, location.path, `no snapshot file at ${location.path}`)
-      if (write) mkdirSync(dirname(location.path), { recursive: true })
       return new InMemoryVectorBackend({ snapshotPath: location.path, ...shape })
     case 'pglite':
     case 'postgres': {
@@ -80,7 +79,6 @@ async function openBackend(
       if (location.kind === 'pglite') {
         // PGlite would initialize a new, empty database in a missing or empty directory.
         mustExist(write, join(location.dir, 'PG_VERSION'), `no PGlite database in ${location.dir}`)
-        mkdirSync(location.dir, { recursive: true })
       }
       // The default table comes from the package's migrations, as `vecstore migrate` makes it,
       // so the two commands agree whichever runs first.
