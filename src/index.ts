@@ -7,6 +7,7 @@ export type {
   ListedEntry,
   ListOptions,
   SearchHit,
+  SearchOptions,
   StoredRecord,
   Vector,
   VectorBackend,

@@ -65,6 +65,12 @@ export interface BackendStats extends IndexDescription {
   readonly metric: DistanceMetric
 }
 
+/** Options every backend's `search` takes (a backend may take more: see its own type). */
+export interface SearchOptions {
+  /** Only hits scoring at least this (the spec's scores: higher is better). Default: none. */
+  readonly minScore?: number
+}
+
 /** Paging for {@link VectorBackend.listWhere}. */
 export interface ListOptions {
   /** Return only entries whose id sorts after this one (keyset paging). */
@@ -83,7 +89,12 @@ export interface VectorBackend<P extends object = Payload> {
   /** Writes one entry, replacing the whole entry when its id exists. */
   upsert(id: string, vector: Vector, payload: P): Promise<void>
   /** The `topK` nearest entries matching `filters`, best first; equal scores in id order. */
-  search(vector: Vector, topK: number, filters: Filter<P>): Promise<SearchHit<P>[]>
+  search(
+    vector: Vector,
+    topK: number,
+    filters: Filter<P>,
+    options?: SearchOptions,
+  ): Promise<SearchHit<P>[]>
   /** Deletes one entry; a missing id is a no-op. */
   delete(id: string): Promise<void>
   /** Deletes the entries matching `filters`; an empty filter throws {@link EmptyFilterError}. */

@@ -3,6 +3,7 @@ import type {
   ListedEntry,
   ListOptions,
   SearchHit,
+  SearchOptions,
   StoredRecord,
   Vector,
   VectorBackend,
@@ -22,6 +23,7 @@ import {
   validateCount,
   validateId,
   validateIds,
+  validateMinScore,
   validateNewId,
   validatePayload,
   validateRecords,
@@ -160,17 +162,22 @@ export abstract class RuntimeBackend<
     await this.run('upsertMany', (open) => open.upsert(checked))
   }
 
-  /** The `topK` nearest entries matching `filters`, best first (ties by id). */
+  /**
+   * The `topK` nearest entries matching `filters`, best first (ties by id);
+   * with `minScore`, only those scoring at least that.
+   */
   async search(
     vector: Vector,
     topK: number,
     filters: Filter<P>,
-    options?: SearchOptionsOf<E>,
+    options?: SearchOptions & SearchOptionsOf<E>,
   ): Promise<SearchHit<P>[]> {
     const { query, k, filter } = this.checkSearch(vector, topK, filters)
-    return this.run('search', (engine) => engine.search(query, k, filter, options)) as Promise<
-      SearchHit<P>[]
-    >
+    const minScore = validateMinScore(options?.minScore)
+    const hits = await this.run('search', (engine) => engine.search(query, k, filter, options))
+    // Hits come best first: those under the threshold are the tail.
+    const kept = minScore === undefined ? hits : hits.filter((hit) => hit.score >= minScore)
+    return kept as SearchHit<P>[]
   }
 
   /** Deletes one entry; a missing id is a no-op. */

@@ -191,6 +191,15 @@ export function validateCount(name: string, value: unknown): number {
   return value
 }
 
+/** Checks a search's `minScore`: a finite number, when given. */
+export function validateMinScore(minScore: unknown): number | undefined {
+  if (minScore === undefined) return undefined
+  if (typeof minScore !== 'number' || !Number.isFinite(minScore)) {
+    throw new InvalidArgumentError('expected minScore to be a finite number')
+  }
+  return minScore
+}
+
 /** Checks the ids of a `getByIds` call: an array of at most {@link MAX_RESULTS} valid ids. */
 export function validateIds(ids: unknown): string[] {
   if (!Array.isArray(ids) || ids.length > MAX_RESULTS) {

@@ -253,6 +253,11 @@ export const BAD_CALLS: readonly BadCall[] = [
   ['a negative limit', (b) => b.listWhere({}, -5), InvalidArgumentError],
   ['a zero limit', (b) => b.listWhere({}, 0), InvalidArgumentError],
   ['a NaN limit', (b) => b.listWhere({}, Number.NaN), InvalidArgumentError],
+  [
+    'a minScore that is not a finite number',
+    (b) => b.search([1, 0, 0], 1, {}, { minScore: Number.NaN }),
+    InvalidArgumentError,
+  ],
   ['an empty after', (b) => b.listWhere({}, 5, { after: '' }), InvalidIdError],
   [
     'a batch with one bad record',

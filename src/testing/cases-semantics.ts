@@ -73,6 +73,16 @@ export function semanticCases(
         assert.equal((await backend.search(SCORED_QUERY, 50, {})).length, 4)
       }))
 
+    test('minScore keeps only the hits scoring at least that', () =>
+      withBackend(factory, cosine, async (backend) => {
+        await loadScored(backend)
+        const all = await backend.search(SCORED_QUERY, 10, {})
+        const threshold = (all[1] as { score: number }).score
+        const kept = await backend.search(SCORED_QUERY, 10, {}, { minScore: threshold })
+        assert.deepEqual(ids(kept), ids(all.slice(0, 2)))
+        assert.deepEqual(await backend.search(SCORED_QUERY, 10, {}, { minScore: 2 }), [])
+      }))
+
     test('an empty index returns no hits', () =>
       withBackend(factory, cosine, async (backend) => {
         assert.deepEqual(await backend.search([1, 0, 0], 5, {}), [])
