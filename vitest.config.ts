@@ -28,6 +28,7 @@ export default defineConfig({
             'test/integration/**/*.test.ts',
             'test/conformance/!(memory)*.test.ts',
             'test/reliability/**/*.test.ts',
+            'test/differential/**/*.test.ts',
           ],
           // One process, one file at a time: these files start servers and engines.
           poolOptions: { forks: { singleFork: true } },
