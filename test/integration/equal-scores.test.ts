@@ -80,6 +80,15 @@ describe('equal exact scores come back equal, so id order holds everywhere', () 
         try {
           for (const [id, vector] of Object.entries(VECTORS)) await backend.upsert(id, vector, {})
           const hits = await backend.search(BASE, 5, {})
+          if (name === 'Chroma' && metric === 'cosine') {
+            // Chroma keeps cosine vectors normalized: what it returns differs from what was
+            // written by a float32 ulp, so only the exact ties (the duplicates b and c, and a2
+            // whose direction is exactly theirs) are certain; they come back in id order.
+            const ids = hits.map((hit) => hit.id)
+            const first = ids.indexOf('a2')
+            expect(ids.slice(first, first + 3), name).toEqual(['a2', 'b', 'c'])
+            continue
+          }
           expect(
             hits.map((hit) => hit.id),
             name,
