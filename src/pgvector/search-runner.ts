@@ -1,51 +1,28 @@
 import type { SQL } from 'drizzle-orm'
 import type { SearchHit } from '../core/backend.js'
-import type { Payload } from '../core/json.js'
-import {
-  type DistanceMetric,
-  float32ErrorBound,
-  float32TypicalError,
-  vectorNorm,
-} from '../core/metric.js'
+import { float32TypicalError } from '../core/metric.js'
 import { compareIds } from '../core/validate.js'
-import { rowsOf, type SqlDatabase } from './connection.js'
+import { rowsOf } from './connection.js'
+import { exactSearch } from './exact-search.js'
+import { engineQuery, exactScores, mayTie } from './exact-scores.js'
 import type { PgvectorSearchOptions } from './pgvector-backend-config.js'
-import type { VectorIndexInfo } from './schema-sync.js'
-import { exactScores, engineQuery, mayTie, parseVectorText } from './exact-scores.js'
 import {
-  exactSearchQuery,
-  filterPlanQuery,
-  type QueryTarget,
-  searchQuery,
-  settingsQuery,
-  vectorsByIdsQuery,
-} from './sql.js'
+  MAX_TIE_ROWS,
+  type Row,
+  runWithSettings,
+  type SearchContext,
+  sortRows,
+  vectorsOf,
+} from './search-context.js'
+import { filterPlanQuery, searchQuery } from './sql.js'
 import { METRIC_SQL } from './vector-table.js'
+
+export { payloadOf, runWithSettings, type SearchContext } from './search-context.js'
+export { EXACT_EXTRA_ROWS, exactSettings } from './exact-search.js'
 
 /** pgvector's default `hnsw.ef_search`: without iterative scans, an HNSW scan yields at most this many rows. */
 const DEFAULT_EF_SEARCH = 40
 const MAX_EF_SEARCH = 1000
-/** Rows fetched beyond topK to settle ties at the cut-off (see {@link runSearch}). */
-const MAX_TIE_ROWS = 1000
-
-/** Everything a search needs besides the query itself. */
-export interface SearchContext {
-  readonly db: SqlDatabase
-  readonly target: QueryTarget
-  readonly vectorIndex: VectorIndexInfo | undefined
-  /** pgvector >= 0.8: `hnsw.iterative_scan` / `ivfflat.iterative_scan` exist. */
-  readonly iterativeScans: boolean
-}
-
-interface Row {
-  readonly id: string
-  readonly payload: Payload
-  readonly distance: number
-  /** The stored vector as text (exact passes only). */
-  readonly vector?: string
-}
-
-type VectorRow = Row & { readonly vector: string }
 
 /**
  * Runs a nearest-neighbour query and returns exactly `min(topK, matching
@@ -122,75 +99,6 @@ async function indexSearch(
 }
 
 /**
- * An exact search: every matching row is scored (never the vector index), and
- * the rows kept are re-scored exactly, so ids and scores are those of
- * `referenceScore`. Rows whose engine distance is within the float32 error
- * bound of the k-th may outrank it exactly: the query fetches a few rows
- * beyond topK (vectors for topK + 1 of them) to find them in the same pass,
- * and reads the vectors they lack by id. Only when even the last row fetched
- * may tie does it fetch again with a larger limit. Under IP the bound scales
- * with the largest norm among the rows read.
- */
-async function exactSearch(
-  context: SearchContext,
-  literal: string,
-  topK: number,
-  where: SQL,
-): Promise<SearchHit[]> {
-  const { metric, vectorType } = context.target
-  const query = engineQuery(literal, vectorType)
-  const error = float32ErrorBound(query.length)
-  const settings = exactSettings(context)
-  for (
-    let limit = topK + 1 + EXACT_EXTRA_ROWS;
-    ;
-    limit = Math.min(topK + MAX_TIE_ROWS, 4 * limit)
-  ) {
-    const search = exactSearchQuery(context.target, literal, limit, topK + 1, where)
-    const rows = sortRows(await runWithSettings(context, settings, search))
-    const cut = rows[topK - 1]
-    if (cut === undefined) return exactHits(metric, query, await withVectors(context, rows))
-    const scale = metric === 'ip' ? vectorNorm(query) * largestNorm(rows) : 0
-    const mayOutrank = (row: Row) => mayTie(metric, cut.distance, row.distance, error, scale)
-    const last = rows[rows.length - 1] as Row
-    if (rows.length < limit || !mayOutrank(last) || limit >= topK + MAX_TIE_ROWS) {
-      const candidates = rows.filter((row, i) => i < topK || mayOutrank(row))
-      return exactHits(metric, query, await withVectors(context, candidates)).slice(0, topK)
-    }
-  }
-}
-
-/** Rows an exact pass fetches beyond topK + 1 (without vectors) to see ties at the cut-off. */
-export const EXACT_EXTRA_ROWS = 16
-
-function exactHits(metric: DistanceMetric, query: Float32Array, rows: VectorRow[]): SearchHit[] {
-  return exactScores(metric, query, rows, compareIds).map(({ row, score }) => ({
-    id: row.id,
-    score,
-    payload: row.payload,
-  }))
-}
-
-// The rows with their vectors: those the query did not print are read by id (deleted ones drop out).
-async function withVectors(context: SearchContext, rows: readonly Row[]): Promise<VectorRow[]> {
-  const missing = rows.filter((row) => row.vector === undefined).map((row) => row.id)
-  if (missing.length === 0) return rows as VectorRow[]
-  const found = await vectorsOf(context, missing)
-  return rows.flatMap((row) => {
-    const vector = row.vector ?? found.get(row.id)
-    return vector === undefined ? [] : [{ ...row, vector }]
-  })
-}
-
-async function vectorsOf(
-  context: SearchContext,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  const rows = rowsOf(await context.db.execute(vectorsByIdsQuery(context.target, ids)))
-  return new Map(rows.map((row) => [String(row['id']), String(row['vector'])]))
-}
-
-/**
  * Hits from index-scan rows (sorted by distance): scores from the engine's
  * distances, except in runs of rows whose distances may hide a tie, which are
  * re-scored exactly from their stored vectors. Best first, ties by id.
@@ -237,13 +145,6 @@ function ipScale(a: Row, b: Row): number {
   return Math.max(Math.abs(a.distance), Math.abs(b.distance))
 }
 
-function largestNorm(rows: readonly Row[]): number {
-  let largest = 0
-  for (const row of rows)
-    largest = Math.max(largest, vectorNorm(parseVectorText(row.vector ?? '[]')))
-  return largest
-}
-
 // The number of elements in a vector literal.
 function literalDimensions(literal: string): number {
   let commas = 0
@@ -256,15 +157,6 @@ const nanLast = (score: number) => (Number.isNaN(score) ? -Infinity : score)
 /** Search options plus whether the query has a filter (then it scans iteratively at once). */
 export interface SearchTuning extends PgvectorSearchOptions {
   readonly filtered: boolean
-}
-
-/**
- * The settings of an exact pass: none without a vector index; with one,
- * index scans off, so the planner takes the payload index (a bitmap scan)
- * or a sequential scan, and sorts.
- */
-export function exactSettings(context: SearchContext): [string, string][] {
-  return context.vectorIndex === undefined ? [] : [['enable_indexscan', 'off']]
 }
 
 /** Default of `exactFilterRows`. */
@@ -346,34 +238,4 @@ export function sessionSettings(
     if (options.probes !== undefined) settings.push(['ivfflat.probes', String(options.probes)])
   }
   return settings
-}
-
-/** Runs a query after `SET LOCAL` settings, in one transaction (safe behind transaction poolers). */
-export async function runWithSettings(
-  context: SearchContext,
-  settings: readonly (readonly [string, string])[],
-  query: SQL,
-): Promise<Record<string, unknown>[]> {
-  if (settings.length === 0) return rowsOf(await context.db.execute(query))
-  return context.db.transaction(async (tx) => {
-    await tx.execute(settingsQuery(settings))
-    return rowsOf(await tx.execute(query))
-  })
-}
-
-function sortRows(rows: Record<string, unknown>[]): Row[] {
-  const typed = rows.map((row) => ({
-    id: String(row['id']),
-    payload: payloadOf(row['payload']),
-    distance: Number(row['distance']),
-    ...(typeof row['vector'] === 'string' && { vector: row['vector'] }),
-  }))
-  // NaN (a zero vector under cosine, written by someone else) sorts last, like Postgres does.
-  const key = (row: Row) => (Number.isNaN(row.distance) ? Infinity : row.distance)
-  return typed.sort((a, b) => key(a) - key(b) || compareIds(a.id, b.id))
-}
-
-/** A payload as the driver returns it: parsed by every driver's default jsonb parser, or text. */
-export function payloadOf(value: unknown): Payload {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as Payload
 }
