@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DISTANCE_METRICS, type DistanceMetric, type Filter } from '../../src/index.js'
+import { DISTANCE_METRICS, type DistanceMetric } from '../../src/core/metric.js'
+import type { Filter } from '../../src/core/filter.js'
 import { Dice, filter as randomFilter, payload as randomPayload } from './random-data.js'
 import { ReferenceStore } from './reference-store.js'
 import { type Engines, openEngines, openSubjects, type Subject } from './subjects.js'

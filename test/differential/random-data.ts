@@ -1,4 +1,5 @@
-import type { Filter, FilterScalar, JsonValue, Payload } from '../../src/index.js'
+import type { Filter, FilterScalar } from '../../src/core/filter.js'
+import type { JsonValue, Payload } from '../../src/core/json.js'
 
 /** A small seeded generator (mulberry32): the same seed gives the same data. */
 export function seededRandom(seed: number): () => number {

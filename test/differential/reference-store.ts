@@ -1,11 +1,6 @@
-import {
-  type DistanceMetric,
-  type Filter,
-  matchesFilter,
-  parseFilter,
-  type Payload,
-  referenceScore,
-} from '../../src/index.js'
+import { type Filter, matchesFilter, parseFilter } from '../../src/core/filter.js'
+import type { Payload } from '../../src/core/json.js'
+import { type DistanceMetric, referenceScore } from '../../src/core/metric.js'
 import { compareIds } from '../../src/core/validate.js'
 
 interface Stored {

@@ -1,10 +1,7 @@
 import { ChromaBackend } from '../../src/chroma/index.js'
-import {
-  type DistanceMetric,
-  InMemoryVectorBackend,
-  type StoredRecord,
-  type VectorBackend,
-} from '../../src/index.js'
+import type { StoredRecord, VectorBackend } from '../../src/core/backend.js'
+import type { DistanceMetric } from '../../src/core/metric.js'
+import { InMemoryVectorBackend } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { collectionNames } from '../setup/chroma.js'
 import { nativeEngine, pgliteEngine, type TestEngine } from '../setup/postgres-engines.js'

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
-import {
-  DISTANCE_METRICS,
-  type DistanceMetric,
-  InMemoryVectorBackend,
-  referenceScore,
-  type VectorBackend,
-} from '../../src/index.js'
+import type { VectorBackend } from '../../src/core/backend.js'
+import { DISTANCE_METRICS, type DistanceMetric, referenceScore } from '../../src/core/metric.js'
+import { InMemoryVectorBackend } from '../../src/index.js'
 import { compareIds } from '../../src/core/validate.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { collectionNames } from '../setup/chroma.js'

@@ -1,13 +1,10 @@
 import { isDeepStrictEqual } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
-import {
-  type Filter,
-  InMemoryVectorBackend,
-  type Payload,
-  type StoredRecord,
-  type VectorBackend,
-} from '../../src/index.js'
+import type { StoredRecord, VectorBackend } from '../../src/core/backend.js'
+import type { Filter } from '../../src/core/filter.js'
+import type { Payload } from '../../src/core/json.js'
+import { InMemoryVectorBackend } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { collectionNames } from '../setup/chroma.js'
 import { testEngines } from '../setup/postgres-engines.js'

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
-import type { DistanceMetric, VectorRecord } from '../../src/index.js'
+import type { VectorRecord } from '../../src/core/backend.js'
+import type { DistanceMetric } from '../../src/core/metric.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { Dice } from '../differential/random-data.js'
 import { collectionNames } from '../setup/chroma.js'

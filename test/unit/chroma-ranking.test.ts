@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChromaCollectionLike } from '../../src/chroma/index.js'
 import { nearest, scoreFromDistance } from '../../src/chroma/chroma-reads.js'
 import { toMetadata } from '../../src/chroma/payload-mapping.js'
-import { referenceScore } from '../../src/index.js'
+import { referenceScore } from '../../src/core/metric.js'
 
 // Pure ranking logic over a scripted collection; the conformance suite runs it on real servers.
 interface ScriptedRow {
