@@ -255,8 +255,9 @@ export class InMemoryIndex {
 
   /**
    * How far below the k-th key a row may rank and still be in the exact top
-   * k: twice the float32 kernel's worst error, in key units (cosine keys are
-   * dot/|v|, ip keys dot products, l2 keys minus squared distances).
+   * k: twice the float32 kernel's worst error (3× for a margin), in key units
+   * (cosine keys are dot/|v|, ip keys dot products, l2 keys minus squared
+   * distances). Under IP the error scales with |v|: the largest norm stands in.
    */
   #keySlack(query: Float32Array): KeySlack {
     const error = float32ErrorBound(query.length)
