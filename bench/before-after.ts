@@ -16,6 +16,7 @@
  * (`bench_before_after`). Chroma: a local server on a temp dir, loaded on each run.
  * Writes bench/results/before-after.json.
  */
+import { PgDialect } from 'drizzle-orm/pg-core'
 import postgres from 'postgres'
 import { ChromaClient } from 'chromadb'
 import { type Build, buildLibrary, mergeBase } from './lib/two-builds.js'
@@ -188,14 +189,12 @@ async function pgvectorFigures(before: Library, after: Library) {
     before: async (q, i) => (await b.search(q, 10, range(i))).length,
     after: async (q, i) => (await a.search(q, 10, range(i))).length,
     // The exact pass alone: the filter, cosine_distance on the matching rows, a sort.
+    // The exact pass alone: the very statement the completion runs (after's own SQL builders).
     exact: async (q, i) => {
-      const { $gte, $lt } = range(i).i
+      const statement = await exactPassStatement(after, q, range(i))
       const found = await sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL enable_indexscan = off`)
-        return tx.unsafe(
-          `SELECT "id", cosine_distance("embedding", $1::vector) AS d FROM "${TABLE}" WHERE (payload->'i')::numeric >= $2 AND (payload->'i')::numeric < $3 ORDER BY d LIMIT 11`,
-          [`[${Array.from(q).join(',')}]`, $gte, $lt],
-        )
+        return tx.unsafe(statement.sql, statement.params as never[])
       })
       return Math.min(found.length, 10)
     },
@@ -204,6 +203,35 @@ async function pgvectorFigures(before: Library, after: Library) {
   await b.close()
   await a.close()
   return { unfiltered, completing: completingFigures(runs) }
+}
+
+/** The SQL text and parameters of after's exact pass for a query and filter (first fetch). */
+async function exactPassStatement(library: Library, query: Float32Array, filter: object) {
+  const dist = library.build.dist
+  const sqlModule = (await import(
+    `${dist}/pgvector/sql.js`
+  )) as typeof import('../src/pgvector/sql.js')
+  const filterSql = (await import(
+    `${dist}/pgvector/filter-sql.js`
+  )) as typeof import('../src/pgvector/filter-sql.js')
+  const filters = (await import(`${dist}/core/filter.js`)) as typeof import('../src/core/filter.js')
+  const text = (await import(
+    `${dist}/pgvector/vector-text.js`
+  )) as typeof import('../src/pgvector/vector-text.js')
+  const target = {
+    table: sqlModule.tableName({ name: TABLE, schema: undefined }),
+    schema: undefined,
+    metric: 'cosine',
+    vectorType: 'vector',
+    hasUpdatedAt: false,
+  } as const
+  const where = filterSql.compileFilter(filters.parseFilter(filter))
+  const { EXACT_EXTRA_ROWS } = (await import(
+    `${dist}/pgvector/exact-search.js`
+  )) as typeof import('../src/pgvector/exact-search.js')
+  const literal = text.vectorLiteral(query)
+  const statement = sqlModule.exactSearchQuery(target, literal, 11 + EXACT_EXTRA_ROWS, 11, where)
+  return new PgDialect().sqlToQuery(statement)
 }
 
 function completingFigures({ before, after, exact }: Record<'before' | 'after' | 'exact', Run>) {
