@@ -47,6 +47,7 @@ export default defineConfig({
             'test/conformance/!(memory)*.test.ts',
             'test/reliability/**/*.test.ts',
             'test/samples/**/*.test.ts',
+            'test/differential/**/*.test.ts',
           ],
           exclude: [...configDefaults.exclude, ...LONG],
           ...ENGINES,

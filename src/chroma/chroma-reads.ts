@@ -1,13 +1,15 @@
 import type { SearchHit, StoredRecord } from '../core/backend.js'
 import { BackendQueryError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
-import type { DistanceMetric } from '../core/metric.js'
+import { type DistanceMetric, float32TypicalError, referenceScore } from '../core/metric.js'
 import { compareIds } from '../core/validate.js'
 import type { ChromaCollectionLike, ChromaWhere } from './chroma-api.js'
 import { fromMetadata } from './payload-mapping.js'
 
 /** Most results one search fetches while it widens to settle ties at the top-k boundary. */
 export const MAX_FETCH = 20_000
+/** Entries per request when an exact pass reads the matching entries with their vectors. */
+const EXACT_PAGE = 1000
 
 interface Row {
   readonly id: string
@@ -17,10 +19,20 @@ interface Row {
 
 /**
  * Nearest neighbours, best first, with the spec's scores and ties broken by
- * id ascending. Chroma orders equal distances arbitrarily, so one more row
- * than asked for is fetched: when it ties with the k-th, entries beyond it
- * may tie too, and the fetch widens until the tie is settled (or everything
- * matching is fetched, or {@link MAX_FETCH}), then rows are ranked here.
+ * id: exactly `min(topK, matching entries)` of them.
+ *
+ * Chroma's HNSW index can return fewer entries than asked although more
+ * match (measured on server 1.0.0: often under IP and after updates, and
+ * for filters matching a few entries). One row more than asked is fetched;
+ * when fewer than `topK` come back and more may match (unfiltered: the
+ * collection count says; filtered: no cheap count exists), the answer is
+ * computed by an exact pass over the matching entries instead (see
+ * {@link exactNearest}). A search that is not short pays nothing for this.
+ *
+ * Chroma orders equal distances arbitrarily and computes them in float32:
+ * when the extra row may tie with the k-th, the fetch widens until the tie is
+ * settled (or everything matching is fetched, or {@link MAX_FETCH}), and rows
+ * whose distances may hide a tie are re-scored exactly (see {@link settle}).
  */
 export async function nearest(
   collection: ChromaCollectionLike,
@@ -29,6 +41,7 @@ export async function nearest(
   where: ChromaWhere | undefined,
   metric: DistanceMetric,
 ): Promise<SearchHit[]> {
+  const error = float32TypicalError(query.length)
   let wanted = Math.min(topK + 1, MAX_FETCH)
   for (;;) {
     const result = await collection.query({
@@ -38,11 +51,60 @@ export async function nearest(
       include: ['metadatas', 'distances'],
     })
     const rows = toRows(result.ids[0] ?? [], result.distances[0] ?? [], result.metadatas[0] ?? [])
-    if (rows.length < wanted || wanted >= MAX_FETCH || !tiedAtBoundary(rows, topK, metric)) {
-      return rank(rows, topK, metric)
+    rows.sort((a, b) => a.distance - b.distance || compareIds(a.id, b.id))
+    if (rows.length < topK && (await mayMatchMore(collection, where, rows.length))) {
+      return exactNearest(collection, query, topK, where, metric)
+    }
+    if (rows.length < wanted || wanted >= MAX_FETCH || !tiedAtBoundary(rows, topK, metric, error)) {
+      return settle(collection, query, rows, metric, error, topK)
     }
     wanted = Math.min(wanted * 2, MAX_FETCH)
   }
+}
+
+// Could entries the search did not return match? Unfiltered, the count tells.
+async function mayMatchMore(
+  collection: ChromaCollectionLike,
+  where: ChromaWhere | undefined,
+  returned: number,
+): Promise<boolean> {
+  return where !== undefined || (await collection.count()) > returned
+}
+
+/**
+ * The exact top k: every matching entry is read with its vector, a page at
+ * a time, and scored with `referenceScore` (double precision): one pass over
+ * the matching entries, which is also how their number is learnt.
+ */
+export async function exactNearest(
+  collection: ChromaCollectionLike,
+  query: number[],
+  topK: number,
+  where: ChromaWhere | undefined,
+  metric: DistanceMetric,
+): Promise<SearchHit[]> {
+  const q = Float32Array.from(query)
+  const scored = new Map<string, { score: number; metadata: Record<string, unknown> | null }>()
+  for (let offset = 0; ; offset += EXACT_PAGE) {
+    const page = await collection.get({
+      ...(where && { where }),
+      limit: EXACT_PAGE,
+      offset,
+      include: ['embeddings', 'metadatas'],
+    })
+    page.ids.forEach((id, i) => {
+      const vector = Float32Array.from(page.embeddings[i] ?? [])
+      scored.set(id, {
+        score: referenceScore(metric, q, vector),
+        metadata: page.metadatas[i] ?? null,
+      })
+    })
+    if (page.ids.length < EXACT_PAGE) break
+  }
+  return [...scored]
+    .sort(([a, x], [b, y]) => y.score - x.score || compareIds(a, b))
+    .slice(0, topK)
+    .map(([id, { score, metadata }]) => ({ id, score, payload: fromMetadata(metadata) }))
 }
 
 function toRows(
@@ -60,43 +122,81 @@ function toRows(
 }
 
 /**
- * Distances this close are one tie. Chroma computes them in float32, so
- * entries with equal similarity can differ in the last bits (cosine
- * normalizes each vector in float32): about 4 float32 ulps. Squared l2
- * distances carry a relative error; `1 - cos` and `1 - dot` an error
- * relative to the larger of 1 and the distance.
+ * Could two Chroma distances hide an exact tie? Chroma computes them in
+ * float32 (under cosine, on vectors it normalized in float32): `1 - cos` is
+ * off by about 2·error, squared l2 by error of itself, `1 - dot` by
+ * error·|q|·|v|, for which the larger of 1 and |dot| stands in. `error` is
+ * the typical float32 error (see `float32TypicalError`).
  */
-export const TIE_TOLERANCE = 2 ** -21
-
-function ties(metric: DistanceMetric, a: number, b: number): boolean {
-  const scale = metric === 'l2' ? Math.max(a, b) : Math.max(1, Math.abs(a), Math.abs(b))
-  return Math.abs(a - b) <= TIE_TOLERANCE * scale
+export function mayTie(metric: DistanceMetric, a: number, b: number, error: number): boolean {
+  const gap = Math.abs(a - b)
+  if (metric === 'cosine') return gap <= 4 * error
+  if (metric === 'l2') return gap <= 2 * error * Math.max(a, b)
+  return gap <= 2 * error * Math.max(1, Math.abs(1 - a), Math.abs(1 - b))
 }
 
-// Does the last fetched row tie with the k-th? Then rows not fetched may tie with it too.
-function tiedAtBoundary(rows: readonly Row[], topK: number, metric: DistanceMetric): boolean {
-  const sorted = rows.map((row) => row.distance).sort((a, b) => a - b)
-  const kth = sorted[topK - 1]
-  const last = sorted[sorted.length - 1]
-  return kth !== undefined && last !== undefined && ties(metric, kth, last)
+// Does the last fetched row (rows are sorted) tie with the k-th? Then rows not fetched may tie with it too.
+function tiedAtBoundary(
+  rows: readonly Row[],
+  topK: number,
+  metric: DistanceMetric,
+  error: number,
+): boolean {
+  const kth = rows[topK - 1]
+  const last = rows[rows.length - 1]
+  return (
+    kth !== undefined && last !== undefined && mayTie(metric, kth.distance, last.distance, error)
+  )
 }
 
-// Nearest first; a run of tied distances (within TIE_TOLERANCE of its first) in id order.
-function rank(rows: readonly Row[], topK: number, metric: DistanceMetric): SearchHit[] {
-  const sorted = [...rows].sort((a, b) => a.distance - b.distance || compareIds(a.id, b.id))
-  const ranked: Row[] = []
-  for (let start = 0; start < sorted.length && ranked.length < topK;) {
-    const first = (sorted[start] as Row).distance
-    let end = start + 1
-    while (end < sorted.length && ties(metric, first, (sorted[end] as Row).distance)) end++
-    ranked.push(...sorted.slice(start, end).sort((a, b) => compareIds(a.id, b.id)))
-    start = end
+/**
+ * Hits from sorted rows: scores from Chroma's distances, except in runs of
+ * rows whose distances may hide a tie; those are read with their vectors and
+ * re-scored exactly (`referenceScore`), so equal similarities tie exactly and
+ * break by id. Best first, ties by id.
+ */
+async function settle(
+  collection: ChromaCollectionLike,
+  query: number[],
+  rows: readonly Row[],
+  metric: DistanceMetric,
+  error: number,
+  topK: number,
+): Promise<SearchHit[]> {
+  const tied = new Set<string>()
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1] as Row
+    const b = rows[i] as Row
+    if (mayTie(metric, a.distance, b.distance, error)) tied.add(a.id).add(b.id)
   }
-  return ranked.slice(0, topK).map((row) => ({
-    id: row.id,
-    score: scoreFromDistance(metric, row.distance),
-    payload: fromMetadata(row.metadata),
-  }))
+  const exact =
+    tied.size === 0 ? new Map<string, number>() : await rescore(collection, query, tied, metric)
+  return rows
+    .map((row) => ({
+      id: row.id,
+      score: exact.get(row.id) ?? scoreFromDistance(metric, row.distance),
+      metadata: row.metadata,
+    }))
+    .sort((a, b) => b.score - a.score || compareIds(a.id, b.id))
+    .slice(0, topK)
+    .map(({ id, score, metadata }) => ({ id, score, payload: fromMetadata(metadata) }))
+}
+
+// Exact scores of these entries from their stored vectors (entries deleted meanwhile are left out).
+async function rescore(
+  collection: ChromaCollectionLike,
+  query: number[],
+  ids: ReadonlySet<string>,
+  metric: DistanceMetric,
+): Promise<Map<string, number>> {
+  const q = Float32Array.from(query)
+  const page = await collection.get({ ids: [...ids], include: ['embeddings'] })
+  return new Map(
+    page.ids.map((id, i) => [
+      id,
+      referenceScore(metric, q, Float32Array.from(page.embeddings[i] ?? [])),
+    ]),
+  )
 }
 
 /**

@@ -7,8 +7,9 @@ import type { ChromaMetadata } from './chroma-api.js'
  * How a payload is stored as Chroma metadata.
  *
  * - Each top-level key `k` that a filter can name (see `parseFilter`) is
- *   stored under its own name: its value when it is a string, number or
- *   boolean, {@link NULL_VALUE} for null, {@link DEAD} for an array or object.
+ *   stored under its own name ({@link storedKey}: escaped when the server
+ *   reserves it): its value when it is a string, number or boolean,
+ *   {@link NULL_VALUE} for null, {@link DEAD} for an array or object.
  * - `@k` is `true` while the payload has `k` ({@link presenceKey}), and
  *   `@k#f` is `true` when `k` holds a number the server stores as a double
  *   ({@link floatKey}).
@@ -35,6 +36,30 @@ export const DEAD = '\u0000'
 
 /** The value stored for null (NUL again: no payload string equals it). */
 export const NULL_VALUE = '\u0000null'
+
+const ESCAPE = '@:'
+
+/**
+ * The metadata key a payload key's value is stored under. Server 1.0.0 never
+ * returns keys starting with `chroma:` (its own namespace) and drops a key
+ * named `__proto__` (a filter on it finds nothing), so those two kinds of key
+ * are stored as `@:` + key: written, read back and filtered like any other.
+ * No other stored key starts with `@:` but {@link PAYLOAD_KEY}, which is
+ * neither.
+ */
+export function storedKey(key: string): string {
+  return isReservedKey(key) ? `${ESCAPE}${key}` : key
+}
+
+function isReservedKey(key: string): boolean {
+  return key === '__proto__' || key.startsWith('chroma:')
+}
+
+// The payload key stored under an escaped metadata key, if it is one.
+function unescapedKey(stored: string): string | undefined {
+  const key = stored.slice(ESCAPE.length)
+  return stored.startsWith(ESCAPE) && isReservedKey(key) ? key : undefined
+}
 
 /** The presence mark of a payload key: `true` while present, `false` once dropped. */
 export function presenceKey(key: string): string {
@@ -109,13 +134,14 @@ export function toMetadata(payload: Payload): ChromaMetadata {
     }
     keys++
     metadata[presenceKey(key)] = true
+    const stored = storedKey(key)
     if (value === null) {
-      metadata[key] = NULL_VALUE
+      metadata[stored] = NULL_VALUE
     } else if (typeof value === 'object') {
-      metadata[key] = DEAD
+      metadata[stored] = DEAD
       rebuildable = false
     } else {
-      metadata[key] = value
+      metadata[stored] = value
       if (typeof value === 'number' && !isServerInt(value)) metadata[floatKey(key)] = true
     }
   }
@@ -137,16 +163,17 @@ export function markGoneKeys(next: ChromaMetadata, previous: Record<string, unkn
 
 /**
  * The payload of a record: its `@:payload` JSON, or else its values (keys
- * without `@`, values not {@link DEAD}, {@link NULL_VALUE} as null), which is
- * also how entries written by other tools read.
+ * without `@` and escaped keys, values not {@link DEAD}, {@link NULL_VALUE}
+ * as null), which is also how entries written by other tools read.
  */
 export function fromMetadata(metadata: Record<string, unknown> | null | undefined): Payload {
   if (!metadata) return {}
   const json = metadata[PAYLOAD_KEY]
   if (typeof json === 'string' && json !== DEAD) return JSON.parse(json) as Payload
   const payload: Payload = {}
-  for (const [key, stored] of Object.entries(metadata)) {
-    if (key.startsWith('@') || stored === DEAD || stored === null || stored === undefined) continue
+  for (const [name, stored] of Object.entries(metadata)) {
+    const key = name.startsWith('@') ? unescapedKey(name) : name
+    if (key === undefined || stored === DEAD || stored === null || stored === undefined) continue
     if (typeof stored === 'string' || typeof stored === 'number' || typeof stored === 'boolean') {
       Object.defineProperty(payload, key, {
         value: stored === NULL_VALUE ? null : stored,

@@ -7,6 +7,7 @@ import {
   NULL_VALUE,
   presenceKey,
   serverNumberKind,
+  storedKey,
 } from './payload-mapping.js'
 
 /**
@@ -72,11 +73,12 @@ function or(clauses: readonly Clause[]): Clause {
   return kept.length === 1 ? (kept[0] as ChromaWhere) : { $or: kept }
 }
 
+// One condition on the metadata key that holds `key` (marks are never escaped: see storedKey).
 const op = (
   key: string,
   operator: '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte' | '$in' | '$nin',
   operand: string | number | boolean | readonly (string | number | boolean)[],
-): ChromaWhere => ({ [key]: { [operator]: operand } }) as ChromaWhere
+): ChromaWhere => ({ [storedKey(key)]: { [operator]: operand } }) as ChromaWhere
 const present = (key: string) => op(presenceKey(key), '$eq', true)
 // $ne also matches a missing mark: absent keys and dropped ones (marked false).
 const absent = (key: string) => op(presenceKey(key), '$ne', true)

@@ -39,7 +39,12 @@ export function scoreFromL2Distance(distance: number): number {
   return 1 / (1 + distance)
 }
 
-/** The reference score of two vectors, computed in double precision. */
+/**
+ * The reference score of two vectors, computed in double precision. Every
+ * exact search returns this score of the stored float32 values and the
+ * float32 query, so equal similarities (duplicates, vectors scaled by a power
+ * of two under COSINE) come back exactly equal and ordered by id.
+ */
 export function referenceScore(
   metric: DistanceMetric,
   a: ArrayLike<number>,
@@ -59,5 +64,38 @@ export function referenceScore(
   }
   if (metric === 'l2') return scoreFromL2Distance(Math.sqrt(sq))
   if (metric === 'ip') return dot
-  return dot / Math.sqrt(na * nb)
+  // Rounding can push a cosine a hair past ±1.
+  return Math.min(1, Math.max(-1, dot / Math.sqrt(na * nb)))
+}
+
+/**
+ * A bound on the rounding error of a similarity that an engine computes in
+ * float32 over `dim` dimensions, relative to |q|·|v| (for a squared L2
+ * distance: relative to the distance itself). A float32 sum of n products
+ * is off by at most about n·2^-24 of the sum of their magnitudes, however
+ * the engine orders its additions; norms and the final division add a few
+ * steps more. Engines' distances closer than this may hide an exact tie.
+ * @internal
+ */
+export function float32ErrorBound(dim: number): number {
+  return (dim + 32) * 2 ** -24
+}
+
+/**
+ * The error float32 rounding typically makes over `dim` dimensions, in the
+ * units of {@link float32ErrorBound}: rounding errors of a sum mostly cancel,
+ * growing like √n rather than n. Approximate searches look for hidden ties
+ * within it, which costs a round trip for a few percent of queries (the
+ * bound would for a quarter to half of them); exact searches use the bound.
+ * @internal
+ */
+export function float32TypicalError(dim: number): number {
+  return 2 * Math.sqrt(dim + 16) * 2 ** -24
+}
+
+/** A float32 vector's euclidean norm, in double precision. @internal */
+export function vectorNorm(vector: ArrayLike<number>): number {
+  let sum = 0
+  for (let i = 0; i < vector.length; i++) sum += (vector[i] as number) * (vector[i] as number)
+  return Math.sqrt(sum)
 }

@@ -246,6 +246,14 @@ export abstract class RuntimeBackend<
     return this.#engine
   }
 
+  /** Starts this backend on an engine that is open already (instead of `openEngine()`). */
+  protected useEngine(engine: E): void {
+    if (this.#closed || this.#engine !== undefined || this.#opening !== undefined) {
+      throw new NotInitializedError(this.#name, 'closed')
+    }
+    this.#engine = engine
+  }
+
   /** The open engine, or undefined before `initialize()` and after `close()`. */
   protected openedEngine(): E | undefined {
     return this.#closed ? undefined : this.#engine

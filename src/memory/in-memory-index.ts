@@ -8,9 +8,14 @@ import {
   parseFilter,
 } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
-import { type DistanceMetric, scoreFromL2Distance } from '../core/metric.js'
+import {
+  type DistanceMetric,
+  float32ErrorBound,
+  referenceScore,
+  vectorNorm,
+} from '../core/metric.js'
 import { checkFloats, compareIds } from '../core/validate.js'
-import { TopK } from './top-k.js'
+import { type KeySlack, TopK } from './top-k.js'
 import { VectorSlab } from './vector-slab.js'
 
 /** One validated entry. */
@@ -29,7 +34,7 @@ export type IndexOp =
 
 /**
  * The in-memory index state: vectors in a {@link VectorSlab}, payloads and ids
- * by slot, norms cached for COSINE. Takes validated input only; the backend
+ * by slot, norms cached for COSINE and IP. Takes validated input only; the backend
  * validates, persists, then applies.
  */
 export class InMemoryIndex {
@@ -39,6 +44,8 @@ export class InMemoryIndex {
   readonly #ids: string[] = []
   readonly #payloads: Payload[] = []
   readonly #norms: number[] = []
+  // The largest norm written since the last clear (an upper bound: deletes leave it), for IP.
+  #maxNorm = 0
   readonly #slotOf = new Map<string, number>()
   #sortedIds: string[] | undefined
 
@@ -79,7 +86,7 @@ export class InMemoryIndex {
       throw new DimensionMismatchError(this.#dim, entry.vector.length)
     }
     const slab = this.#slabFor(entry.vector.length)
-    const norm = this.metric === 'cosine' ? vectorNorm(entry.vector) : 0
+    const norm = this.#normOf(entry.vector)
     const slot = this.#slotOf.get(entry.id)
     if (slot === undefined) {
       this.#sortedIds = undefined
@@ -114,8 +121,16 @@ export class InMemoryIndex {
     this.#sortedIds = undefined
     this.#ids.push(id)
     this.#payloads.push(payload)
-    this.#norms.push(this.metric === 'cosine' ? vectorNorm(slab.view(slot)) : 0)
+    this.#norms.push(this.#normOf(slab.view(slot)))
     return true
+  }
+
+  // Cosine keys divide by it; IP near-tie bounds scale with the largest one.
+  #normOf(vector: Float32Array): number {
+    if (this.metric === 'l2') return 0
+    const norm = vectorNorm(vector)
+    this.#maxNorm = Math.max(this.#maxNorm, norm)
+    return norm
   }
 
   #reserveFor(entries: readonly IndexEntry[]): void {
@@ -153,6 +168,7 @@ export class InMemoryIndex {
     this.#ids.length = 0
     this.#payloads.length = 0
     this.#norms.length = 0
+    this.#maxNorm = 0
     this.#slotOf.clear()
     this.#sortedIds = undefined
   }
@@ -193,7 +209,13 @@ export class InMemoryIndex {
     return this.#sortedIds
   }
 
-  /** Exact top-k search. `query` is validated (dimension, finite, non-zero under COSINE). */
+  /**
+   * Exact top-k search. `query` is validated (dimension, finite, non-zero
+   * under COSINE). The kernel's float32 keys pick the winners; the rows they
+   * put near the cut-off are re-scored with {@link referenceScore} (double
+   * precision, from the stored float32 values), which gives the returned
+   * scores and the order: equal similarities tie exactly and break by id.
+   */
   search(query: Float32Array, topK: number, filter: FilterNode): SearchHit[] {
     if (this.#slab === undefined || this.size === 0) return []
     const l2 = this.metric === 'l2'
@@ -201,7 +223,7 @@ export class InMemoryIndex {
     const raw = this.#slab.scan(query, l2 ? 'l2sq' : 'dot')
     const filtered = !isEmptyFilter(filter)
     const norms = this.#norms
-    const best = new TopK(Math.min(topK, this.size), this.#ids)
+    const best = new TopK(Math.min(topK, this.size), this.#ids, this.#keySlack(query))
     for (let slot = 0; slot < raw.length; slot++) {
       // Rank by a key that orders like the score; the score itself is computed for the winners only.
       const value = raw[slot] as number
@@ -211,11 +233,37 @@ export class InMemoryIndex {
       if (filtered && !matchesFilter(filter, this.#payloads[slot] as Payload)) continue
       best.push(key, slot)
     }
-    const queryNorm = cosine ? vectorNorm(query) : 1
-    return best.sorted().map(({ slot, key }) => ({
-      ...this.#listed(slot),
-      score: l2 ? scoreFromL2Distance(Math.sqrt(-key)) : cosine ? clamp(key / queryNorm) : key,
-    }))
+    const near = best
+      .nearMisses()
+      .filter((slot) => !filtered || matchesFilter(filter, this.#payloads[slot] as Payload))
+    const slots = [...best.sorted().map(({ slot }) => slot), ...near]
+    return this.#rescored(query, slots).slice(0, topK)
+  }
+
+  // Exact scores of these slots, best first, ties by id.
+  #rescored(query: Float32Array, slots: readonly number[]): SearchHit[] {
+    const slab = this.#slab as VectorSlab
+    return slots
+      .map((slot) => ({
+        slot,
+        id: this.#ids[slot] as string,
+        score: referenceScore(this.metric, query, slab.view(slot)),
+      }))
+      .sort((a, b) => b.score - a.score || compareIds(a.id, b.id))
+      .map(({ slot, score }) => ({ ...this.#listed(slot), score }))
+  }
+
+  /**
+   * How far below the k-th key a row may rank and still be in the exact top
+   * k: twice the float32 kernel's worst error (3× for a margin), in key units
+   * (cosine keys are dot/|v|, ip keys dot products, l2 keys minus squared
+   * distances). Under IP the error scales with |v|: the largest norm stands in.
+   */
+  #keySlack(query: Float32Array): KeySlack {
+    const error = float32ErrorBound(query.length)
+    if (this.metric === 'l2') return { absolute: 0, relative: 3 * error }
+    const scale = vectorNorm(query) * (this.metric === 'ip' ? this.#maxNorm : 1)
+    return { absolute: 3 * error * scale, relative: 0 }
   }
 
   /** Every entry with its vector as base64 float32 bytes, in slot order (for snapshots). */
@@ -268,15 +316,4 @@ function firstAfter(sorted: readonly string[], after: string): number {
     else high = mid
   }
   return low
-}
-
-function vectorNorm(vector: Float32Array): number {
-  let sum = 0
-  for (let i = 0; i < vector.length; i++) sum += (vector[i] as number) * (vector[i] as number)
-  return Math.sqrt(sum)
-}
-
-// Rounding can push a cosine a hair past ±1.
-function clamp(cosine: number): number {
-  return Math.min(1, Math.max(-1, cosine))
 }

@@ -1,5 +1,7 @@
 import type { SQL } from 'drizzle-orm'
 import {
+  EXACT_EXTRA_ROWS,
+  exactSettings,
   type PlanNode,
   planOf,
   prefersExact,
@@ -8,7 +10,7 @@ import {
   type SearchTuning,
   sessionSettings,
 } from './search-runner.js'
-import { explainQuery, searchQuery } from './sql.js'
+import { exactSearchQuery, explainQuery, searchQuery } from './sql.js'
 
 /** What `explain()` reports about a search's query plan. */
 export interface SearchPlan {
@@ -38,12 +40,14 @@ export async function explainSearch(
   options: SearchTuning & { readonly analyze?: boolean },
 ): Promise<SearchPlan> {
   const limit = topK + 1
-  const exact = options.filtered && (await prefersExact(context, where, options))
-  const settings = sessionSettings(context, limit, { ...options, exact })
-  const query = explainQuery(
-    searchQuery(context.target, literal, limit, where),
-    options.analyze ?? false,
-  )
+  const exact =
+    context.vectorIndex === undefined ||
+    (options.filtered && (await prefersExact(context, where, options)))
+  const settings = exact ? exactSettings(context) : sessionSettings(context, limit, options)
+  const search = exact
+    ? exactSearchQuery(context.target, literal, limit + EXACT_EXTRA_ROWS, limit, where)
+    : searchQuery(context.target, literal, limit, where)
+  const query = explainQuery(search, options.analyze ?? false)
   const rows = await runWithSettings(context, settings, query)
   const root = planOf(rows) ?? {}
   const indexName = context.vectorIndex?.name

@@ -45,7 +45,8 @@ export function compileFilter(node: FilterNode): SQL {
 function compileAnd(children: readonly FilterNode[]): SQL {
   if (children.length === 0) return sql`TRUE`
   // Equalities on distinct keys become one containment object: one GIN lookup.
-  const merged: Record<string, FilterScalar> = {}
+  // No prototype: a key named __proto__ is merged as a plain key.
+  const merged: Record<string, FilterScalar> = Object.create(null) as Record<string, FilterScalar>
   const rest: SQL[] = []
   for (const child of children) {
     if (child.kind === 'compare' && child.op === 'eq' && !Object.hasOwn(merged, child.key)) {

@@ -12,6 +12,7 @@ export {
   migrationsSchema,
   migrationsTable,
 } from './migrations.js'
+export { nearest, type NearestTo } from './nearest.js'
 export { PgvectorBackend } from './pgvector-backend.js'
 export {
   ITERATIVE_SCAN_MODES,

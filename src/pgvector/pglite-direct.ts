@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm'
+import type { Logger, SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { SqlDatabase } from './connection.js'
 import type { CopyRunner } from './copy-runner.js'
@@ -14,13 +14,14 @@ interface PgliteClient {
  * directly so bulk loads can use COPY from a blob (about three times faster
  * than multi-row INSERTs in the embedded engine). Undefined for other drivers.
  */
-export function onPglite(db: SqlDatabase): SqlDatabase | undefined {
+export function onPglite(db: SqlDatabase, logger?: Logger): SqlDatabase | undefined {
   const client = (db as { $client?: unknown }).$client
   if (!isPglite(client)) return undefined
   const dialect = new PgDialect()
   const runner = (on: PgliteClient): CopyRunner => ({
     execute(query: SQL) {
       const { sql, params } = dialect.sqlToQuery(query)
+      logger?.logQuery(sql, params)
       return on.query(sql, params)
     },
     async copyIn(table, chunks) {

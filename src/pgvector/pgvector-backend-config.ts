@@ -1,5 +1,5 @@
 import { wholeNumber } from '../internal/options.js'
-import { is } from 'drizzle-orm'
+import { is, type Logger } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
@@ -94,6 +94,14 @@ export interface PgvectorBackendConfig<P extends object = Payload>
    * than inserting into the graph). Needs `manageSchema`. Default: 10 000; 0 disables.
    */
   readonly deferIndexRows?: number
+  /**
+   * Receives the statements the backend runs on the driver directly
+   * (postgres.js and PGlite, prepared once per connection) — Drizzle's
+   * `Logger`, e.g. the one your `drizzle({ logger })` has. Statements sent
+   * through Drizzle's `execute` (other drivers, transactions) reach Drizzle's
+   * own logger. Default: none.
+   */
+  readonly logger?: Logger
   /** `maintenance_work_mem` for that rebuild (e.g. `'1GB'`). Default: the server's. */
   readonly maintenanceWorkMem?: string
 }
@@ -109,6 +117,7 @@ export interface ResolvedConfig {
   readonly analyzeAfterRows: number
   readonly deferIndexRows: number
   readonly maintenanceWorkMem: string | undefined
+  readonly logger: Logger | undefined
 }
 
 /**
@@ -129,6 +138,7 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
     analyzeAfterRows: count('analyzeAfterRows', config.analyzeAfterRows, 10_000),
     deferIndexRows: count('deferIndexRows', config.deferIndexRows, 10_000),
     maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
+    logger: checkLogger(config.logger),
   })
 }
 
@@ -220,6 +230,14 @@ export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSe
 
 function count(name: string, value: unknown, fallback: number, min = 0, max = 2 ** 31 - 1): number {
   return value === undefined ? fallback : wholeNumber(name, value, [min, max])
+}
+
+function checkLogger(logger: unknown): Logger | undefined {
+  if (logger === undefined) return undefined
+  if (typeof (logger as Partial<Logger> | null)?.logQuery !== 'function') {
+    throw new InvalidArgumentError('expected logger to have a logQuery(query, params) method')
+  }
+  return logger as Logger
 }
 
 function memorySize(value: unknown): string | undefined {

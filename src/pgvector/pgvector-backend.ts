@@ -3,6 +3,7 @@ import type { VectorStoreError } from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
+import type { AnyPgDatabase } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import type { SearchPlan } from './explain.js'
 import {
@@ -26,12 +27,14 @@ import { PgvectorEngine } from './pgvector-engine.js'
  * ```
  */
 export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<PgvectorEngine, P> {
+  readonly #input: PgvectorBackendConfig<P>
   readonly #config: ResolvedConfig
 
   /** Checks the config; call `initialize()` (or use {@link PgvectorBackend.create}) before use. */
   constructor(config: PgvectorBackendConfig<P> = {}) {
     const resolved = resolveConfig(config)
     super('PgvectorBackend', { metric: resolved.spec.metric })
+    this.#input = config
     this.#config = resolved
   }
 
@@ -55,6 +58,25 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
   /** Postgres and driver errors: connection losses apart from query failures, SQLSTATE kept as `engineCode`. */
   protected override wrapError(operation: string, error: unknown): VectorStoreError {
     return wrapEngineError(operation, error)
+  }
+
+  /**
+   * This backend inside your Drizzle transaction: its writes (and reads) run
+   * on `tx`, so they commit or roll back with your own rows. Use it within
+   * the transaction's callback; it needs no `close()` and never ends `tx`.
+   *
+   * @example
+   * ```ts
+   * await db.transaction(async (tx) => {
+   *   const [user] = await tx.insert(users).values({ name: 'Ada' }).returning()
+   *   await backend.withTransaction(tx).upsert('a#0', vector, { userId: user.id, title: 'Notes' })
+   * })
+   * ```
+   */
+  withTransaction(tx: AnyPgDatabase): PgvectorBackend<P> {
+    const bound = new PgvectorBackend<P>(this.#input)
+    bound.useEngine(this.engine().inTransaction(tx))
+    return bound
   }
 
   /** Plans the query `search()` runs for these arguments, and says whether it uses the vector index. */

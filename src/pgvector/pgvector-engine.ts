@@ -3,7 +3,13 @@ import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../
 import type { VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
 import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
-import { type Connection, rowsOf, type SqlDatabase } from './connection.js'
+import {
+  type AnyPgDatabase,
+  type Connection,
+  rowsOf,
+  type SqlDatabase,
+  useDatabase,
+} from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
 import { compileFilter } from './filter-sql.js'
@@ -76,13 +82,24 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     const connection = await config.connect()
     try {
       const state = await prepareTable(connection.db, config.spec, config)
-      const db = onPostgresJs(connection.db) ?? onPglite(connection.db) ?? connection.db
+      const { logger } = config
+      const db =
+        onPostgresJs(connection.db, logger) ?? onPglite(connection.db, logger) ?? connection.db
       const copyLoads = db !== connection.db && (await mayCreateTempTables(db))
       return new PgvectorEngine(config, connection, state, db, copyLoads)
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)
     }
+  }
+
+  /**
+   * The same table on another database handle (the app's Drizzle transaction):
+   * statements go through its `execute`, and closing leaves it open.
+   */
+  inTransaction(tx: AnyPgDatabase): PgvectorEngine {
+    const connection = useDatabase(tx)
+    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false)
   }
 
   get metric() {

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
-import type { SQL } from 'drizzle-orm'
+import type { Logger, SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { SqlDatabase } from './connection.js'
 import type { CopyRunner } from './copy-runner.js'
@@ -24,7 +24,7 @@ interface PostgresJsClient {
  * `prepare` option is kept, so a client set up for a transaction pooler
  * (`prepare: false`) stays that way. Undefined for other drivers.
  */
-export function onPostgresJs(db: SqlDatabase): SqlDatabase | undefined {
+export function onPostgresJs(db: SqlDatabase, logger?: Logger): SqlDatabase | undefined {
   const client = (db as { $client?: unknown }).$client
   if (!isPostgresJs(client)) return undefined
   const dialect = new PgDialect()
@@ -32,6 +32,7 @@ export function onPostgresJs(db: SqlDatabase): SqlDatabase | undefined {
   const runner = (on: PostgresJsClient, send: Sender = sendNow): CopyRunner => ({
     execute(query: SQL) {
       const { sql, params } = dialect.sqlToQuery(query)
+      logger?.logQuery(sql, params)
       return send(() => on.unsafe(sql, params, { prepare }))
     },
     copyIn: (table, chunks) =>

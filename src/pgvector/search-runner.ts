@@ -1,49 +1,45 @@
 import type { SQL } from 'drizzle-orm'
 import type { SearchHit } from '../core/backend.js'
-import type { Payload } from '../core/json.js'
+import { float32TypicalError } from '../core/metric.js'
 import { compareIds } from '../core/validate.js'
-import { rowsOf, type SqlDatabase } from './connection.js'
+import { rowsOf } from './connection.js'
+import { exactSearch } from './exact-search.js'
+import { engineQuery, exactScores, mayTie } from './exact-scores.js'
 import type { PgvectorSearchOptions } from './pgvector-backend-config.js'
-import type { VectorIndexInfo } from './schema-sync.js'
-import { filterPlanQuery, type QueryTarget, searchQuery, settingsQuery } from './sql.js'
+import {
+  MAX_TIE_ROWS,
+  type Row,
+  runWithSettings,
+  type SearchContext,
+  sortRows,
+  vectorsOf,
+} from './search-context.js'
+import { filterPlanQuery, searchQuery } from './sql.js'
 import { METRIC_SQL } from './vector-table.js'
+
+export { payloadOf, runWithSettings, type SearchContext } from './search-context.js'
+export { EXACT_EXTRA_ROWS, exactSettings } from './exact-search.js'
 
 /** pgvector's default `hnsw.ef_search`: without iterative scans, an HNSW scan yields at most this many rows. */
 const DEFAULT_EF_SEARCH = 40
 const MAX_EF_SEARCH = 1000
-/** Rows fetched beyond topK to settle ties at the cut-off (see {@link runSearch}). */
-const MAX_TIE_ROWS = 1000
-
-/** Everything a search needs besides the query itself. */
-export interface SearchContext {
-  readonly db: SqlDatabase
-  readonly target: QueryTarget
-  readonly vectorIndex: VectorIndexInfo | undefined
-  /** pgvector >= 0.8: `hnsw.iterative_scan` / `ivfflat.iterative_scan` exist. */
-  readonly iterativeScans: boolean
-}
-
-interface Row {
-  readonly id: string
-  readonly payload: Payload
-  readonly distance: number
-}
 
 /**
- * Runs a nearest-neighbour query and returns the best `topK`, ties by id.
+ * Runs a nearest-neighbour query and returns exactly `min(topK, matching
+ * rows)` hits, best first, ties by id.
  *
- * Iterative index scans cost time (about 60% more for an unfiltered HNSW
- * query), so an unfiltered search first makes one plain pass and switches to
- * an iterative scan only when that pass comes back short (dead index entries,
- * or more rows asked than `ef_search`). A filtered search scans iteratively
- * from the start, so a selective filter still returns `topK` rows.
+ * Without a vector index, or when the filter is selective (see
+ * {@link prefersExact}), the search is exact (see `exactSearch`).
  *
- * The query orders by distance alone (so the vector index can serve it) and
- * fetches one row more than asked: when that row ties with the last one
- * kept, more rows share the cut-off distance, so it fetches again with a
- * larger limit (up to 1000 extra rows) until the tied group is complete,
- * then sorts by (distance, id). Exact scans thus break every tie by id, as
- * in-memory search does; index scans break ties among the rows they find.
+ * Otherwise it scans the vector index. Iterative index scans cost time
+ * (about 60% more for an unfiltered HNSW query), so an unfiltered search
+ * first makes one plain pass and switches to an iterative scan only when
+ * that pass comes back short (dead index entries, or more rows asked than
+ * `ef_search`). A filtered search scans iteratively from the start. An index
+ * scan can still come back short (an HNSW graph under IP leaves rows it
+ * never reaches; `max_scan_tuples` ends a scan): then the same search runs
+ * once more as an exact pass over the matching rows, which is complete.
+ * Searches that were not short pay nothing for this.
  */
 export async function runSearch(
   context: SearchContext,
@@ -52,35 +48,115 @@ export async function runSearch(
   where: SQL,
   options: SearchTuning,
 ): Promise<SearchHit[]> {
+  const exact =
+    context.vectorIndex === undefined ||
+    (options.filtered && (await prefersExact(context, where, options)))
+  if (!exact) {
+    const hits = await indexSearch(context, literal, topK, where, options)
+    if (hits !== undefined) return hits
+  }
+  return exactSearch(context, literal, topK, where)
+}
+
+/**
+ * A search through the vector index, or undefined when it found fewer than
+ * `topK` rows. It fetches one row more than asked: when that row may tie with
+ * the last one kept (distances within float32 rounding), more rows may share
+ * the cut-off, so it fetches again with a larger limit (up to 1000 extra rows)
+ * until the group is complete. Rows whose distances may hide a tie are then
+ * re-scored exactly, so ties among the rows found break by id.
+ */
+async function indexSearch(
+  context: SearchContext,
+  literal: string,
+  topK: number,
+  where: SQL,
+  options: SearchTuning,
+): Promise<SearchHit[] | undefined> {
+  const { metric } = context.target
   let limit = topK + 1
   let iterative = options.filtered
-  const exact = options.filtered && (await prefersExact(context, where, options))
   for (;;) {
     const query = searchQuery(context.target, literal, limit, where)
-    const settings = sessionSettings(context, limit, { ...options, filtered: iterative, exact })
+    const settings = sessionSettings(context, limit, { ...options, filtered: iterative })
     const rows = sortRows(await runWithSettings(context, settings, query))
-    if (rows.length < limit && !iterative && !exact && canIterate(context, options)) {
+    if (rows.length < limit && !iterative && canIterate(context, options)) {
       iterative = true
       continue
     }
-    const cut = rows[topK - 1]
-    const last = rows[rows.length - 1]
-    const tied = rows.length === limit && cut !== undefined && last?.distance === cut.distance
+    if (rows.length < topK) return undefined
+    const error = float32TypicalError(literalDimensions(literal))
+    const cut = rows[topK - 1] as Row
+    const last = rows[rows.length - 1] as Row
+    const tied =
+      rows.length === limit &&
+      mayTie(metric, cut.distance, last.distance, error, ipScale(cut, last))
     if (!tied || limit >= topK + MAX_TIE_ROWS) {
-      const score = METRIC_SQL[context.target.metric].score
-      return rows
-        .slice(0, topK)
-        .map((row) => ({ id: row.id, score: score(row.distance), payload: row.payload }))
+      return (await settleTies(context, literal, rows, error)).slice(0, topK)
     }
     limit = Math.min(topK + MAX_TIE_ROWS, topK + 4 * (limit - topK))
   }
 }
 
+/**
+ * Hits from index-scan rows (sorted by distance): scores from the engine's
+ * distances, except in runs of rows whose distances may hide a tie, which are
+ * re-scored exactly from their stored vectors. Best first, ties by id.
+ */
+async function settleTies(
+  context: SearchContext,
+  literal: string,
+  rows: readonly Row[],
+  error: number,
+): Promise<SearchHit[]> {
+  const { metric } = context.target
+  const tied = new Set<string>()
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1] as Row
+    const b = rows[i] as Row
+    if (mayTie(metric, a.distance, b.distance, error, ipScale(a, b))) tied.add(a.id).add(b.id)
+  }
+  const exact = tied.size === 0 ? new Map<string, number>() : await rescore(context, literal, tied)
+  const score = METRIC_SQL[metric].score
+  return rows
+    .map((row) => ({
+      id: row.id,
+      score: exact.get(row.id) ?? score(row.distance),
+      payload: row.payload,
+    }))
+    .sort((a, b) => nanLast(b.score) - nanLast(a.score) || compareIds(a.id, b.id))
+}
+
+// Exact scores of these rows, read with their stored vectors (rows deleted meanwhile are left out).
+async function rescore(
+  context: SearchContext,
+  literal: string,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const query = engineQuery(literal, context.target.vectorType)
+  const vectors = await vectorsOf(context, [...ids])
+  const rows = [...vectors].map(([id, vector]) => ({ id, vector }))
+  const scored = exactScores(context.target.metric, query, rows, compareIds)
+  return new Map(scored.map(({ row, score }) => [row.id, score]))
+}
+
+// Under IP, distances of the index path are -dot: their own magnitude stands for |q|·|v|.
+function ipScale(a: Row, b: Row): number {
+  return Math.max(Math.abs(a.distance), Math.abs(b.distance))
+}
+
+// The number of elements in a vector literal.
+function literalDimensions(literal: string): number {
+  let commas = 0
+  for (let i = 0; i < literal.length; i++) if (literal.charCodeAt(i) === 0x2c) commas++
+  return commas + 1
+}
+
+const nanLast = (score: number) => (Number.isNaN(score) ? -Infinity : score)
+
 /** Search options plus whether the query has a filter (then it scans iteratively at once). */
 export interface SearchTuning extends PgvectorSearchOptions {
   readonly filtered: boolean
-  /** Skip the vector index: the filter is selective and served by the payload index. */
-  readonly exact?: boolean
 }
 
 /** Default of `exactFilterRows`. */
@@ -143,8 +219,6 @@ export function sessionSettings(
 ): [string, string][] {
   const index = context.vectorIndex
   if (index === undefined) return []
-  // The planner then takes the payload index (a bitmap scan) and sorts: exact.
-  if (options.exact) return [['enable_indexscan', 'off']]
   const iterative = options.filtered && canIterate(context, options)
   const settings: [string, string][] = []
   if (index.method === 'hnsw') {
@@ -164,33 +238,4 @@ export function sessionSettings(
     if (options.probes !== undefined) settings.push(['ivfflat.probes', String(options.probes)])
   }
   return settings
-}
-
-/** Runs a query after `SET LOCAL` settings, in one transaction (safe behind transaction poolers). */
-export async function runWithSettings(
-  context: SearchContext,
-  settings: readonly (readonly [string, string])[],
-  query: SQL,
-): Promise<Record<string, unknown>[]> {
-  if (settings.length === 0) return rowsOf(await context.db.execute(query))
-  return context.db.transaction(async (tx) => {
-    await tx.execute(settingsQuery(settings))
-    return rowsOf(await tx.execute(query))
-  })
-}
-
-function sortRows(rows: Record<string, unknown>[]): Row[] {
-  const typed = rows.map((row) => ({
-    id: String(row['id']),
-    payload: payloadOf(row['payload']),
-    distance: Number(row['distance']),
-  }))
-  // NaN (a zero vector under cosine, written by someone else) sorts last, like Postgres does.
-  const key = (row: Row) => (Number.isNaN(row.distance) ? Infinity : row.distance)
-  return typed.sort((a, b) => key(a) - key(b) || compareIds(a.id, b.id))
-}
-
-/** A payload as the driver returns it: parsed by every driver's default jsonb parser, or text. */
-export function payloadOf(value: unknown): Payload {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as Payload
 }

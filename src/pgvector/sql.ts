@@ -55,6 +55,37 @@ export function searchQuery(target: QueryTarget, literal: string, limit: number,
   return sql`SELECT "id", "payload", "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
 }
 
+// The distance functions behind the operators: the same values, but no vector index can serve
+// an ORDER BY on a function call, so the planner must scan the matching rows.
+const DISTANCE_FUNCTION: Readonly<Record<DistanceMetric, Readonly<Record<VectorType, string>>>> = {
+  cosine: { vector: 'cosine_distance', halfvec: 'cosine_distance' },
+  l2: { vector: 'l2_distance', halfvec: 'l2_distance' },
+  ip: { vector: 'vector_negative_inner_product', halfvec: 'halfvec_negative_inner_product' },
+}
+
+/**
+ * Nearest neighbours by an exact scan (never the vector index: see
+ * `DISTANCE_FUNCTION`), the first `withVectors` of them with their stored
+ * vector as text, so their scores can be computed exactly. The vectors are
+ * printed outside the sorted subquery: for those rows only.
+ */
+export function exactSearchQuery(
+  target: QueryTarget,
+  literal: string,
+  limit: number,
+  withVectors: number,
+  where: SQL,
+): SQL {
+  const distance = sql.raw(DISTANCE_FUNCTION[target.metric][target.vectorType])
+  const nearest = sql`SELECT "id", "payload", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+  return sql`SELECT "id", "payload", "distance", CASE WHEN row_number() OVER (ORDER BY "distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest"`
+}
+
+/** The stored vectors of some entries, as text. */
+export function vectorsByIdsQuery(target: QueryTarget, ids: readonly string[]): SQL {
+  return sql`SELECT "id", "embedding"::text AS "vector" FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
+}
+
 /** Session settings for this transaction only (`set_config(name, value, true)` is `SET LOCAL`). */
 export function settingsQuery(settings: readonly (readonly [string, string])[]): SQL {
   const calls = settings.map(([name, value]) => sql`set_config(${name}, ${value}, true)`)

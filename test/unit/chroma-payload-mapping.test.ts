@@ -6,6 +6,7 @@ import {
   markGoneKeys,
   NULL_VALUE,
   PAYLOAD_KEY,
+  storedKey,
   toMetadata,
 } from '../../src/chroma/payload-mapping.js'
 
@@ -51,9 +52,31 @@ describe('payload mapping', () => {
   it('round-trips through metadata, including a key named __proto__', () => {
     const payload = JSON.parse('{"__proto__": "p", "a b": 1, "$x": [null]}')
     const metadata = toMetadata(payload)
-    expect(Object.hasOwn(metadata, '__proto__')).toBe(true)
     expect(fromMetadata(metadata)).toEqual(payload)
     expect(fromMetadata(null)).toEqual({})
+  })
+
+  it('escapes the keys the server reserves (chroma:*, __proto__), so they are stored and read back', () => {
+    const payload = JSON.parse('{"__proto__": 1, "chroma:document": "d", "a": true}')
+    const metadata = toMetadata(payload)
+    expect(Object.keys(metadata).sort()).toEqual([
+      '@:__proto__',
+      '@:chroma:document',
+      '@__proto__',
+      '@a',
+      '@chroma:document',
+      'a',
+    ])
+    expect([storedKey('__proto__'), storedKey('chroma:x'), storedKey('xchroma:')]).toEqual([
+      '@:__proto__',
+      '@:chroma:x',
+      'xchroma:',
+    ])
+    // Through JSON, as the server returns metadata: the escaped keys come back as payload keys.
+    const read = fromMetadata(JSON.parse(JSON.stringify(metadata)))
+    expect(read).toEqual(payload)
+    expect(Object.hasOwn(read, '__proto__')).toBe(true)
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype)
   })
 
   it('reads entries written by other tools from their scalar metadata', () => {
