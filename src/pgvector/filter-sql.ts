@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { ComparisonOperator, FilterNode, FilterScalar } from '../core/filter.js'
+import { type AppColumn, columnCompare, columnExists, columnIn } from './app-columns.js'
 import { identifier } from './sql.js'
 
 const PAYLOAD = identifier('payload')
@@ -24,35 +25,49 @@ const RANGE_SQL: Readonly<Record<Exclude<ComparisonOperator, 'eq' | 'ne'>, SQL>>
  *   CASE, so a string value is never cast (CASE fixes the evaluation order);
  * - `$exists` is key presence.
  *
+ * Keys that are app columns compile to the column instead (see `columnCompare`).
  * Keys and values are always bound parameters; nothing from the filter is
  * spliced into the SQL text.
  */
-export function compileFilter(node: FilterNode): SQL {
+export function compileFilter(node: FilterNode, columns: AppColumns = NO_COLUMNS): SQL {
+  const column = 'key' in node ? columns.get(node.key) : undefined
   switch (node.kind) {
     case 'and':
-      return compileAnd(node.children)
+      return compileAnd(node.children, columns)
     case 'or':
-      return sql`(${sql.join(node.children.map(compileFilter), sql` OR `)})`
+      return sql`(${sql.join(
+        node.children.map((child) => compileFilter(child, columns)),
+        sql` OR `,
+      )})`
     case 'exists':
+      if (column) return columnExists(column, node.exists)
       return node.exists ? hasKey(node.key) : sql`NOT ${hasKey(node.key)}`
     case 'in':
+      if (column) return columnIn(column, node.values, node.negated)
       return compileIn(node.key, node.values, node.negated)
     case 'compare':
+      if (column) return columnCompare(column, node.op, node.value)
       return compileCompare(node.key, node.op, node.value)
   }
 }
 
-function compileAnd(children: readonly FilterNode[]): SQL {
+/** The app columns of a table by payload key (see app-columns.ts): filters on them use the column. */
+export type AppColumns = ReadonlyMap<string, AppColumn>
+
+const NO_COLUMNS: AppColumns = new Map()
+
+function compileAnd(children: readonly FilterNode[], columns: AppColumns): SQL {
   if (children.length === 0) return sql`TRUE`
   // Equalities on distinct keys become one containment object: one GIN lookup.
   // No prototype: a key named __proto__ is merged as a plain key.
   const merged: Record<string, FilterScalar> = Object.create(null) as Record<string, FilterScalar>
   const rest: SQL[] = []
   for (const child of children) {
-    if (child.kind === 'compare' && child.op === 'eq' && !Object.hasOwn(merged, child.key)) {
+    const payloadKey = child.kind === 'compare' && !columns.has(child.key)
+    if (payloadKey && child.op === 'eq' && !Object.hasOwn(merged, child.key)) {
       merged[child.key] = child.value
     } else {
-      rest.push(compileFilter(child))
+      rest.push(compileFilter(child, columns))
     }
   }
   const parts = Object.keys(merged).length > 0 ? [contains(merged), ...rest] : rest

@@ -28,6 +28,8 @@ export {
   type VectorType,
 } from './table-spec.js'
 export {
+  type AppColumnBuilders,
+  type PayloadTable,
   type TimestampColumns,
   type VectorTable,
   type VectorTableColumns,

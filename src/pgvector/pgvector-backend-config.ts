@@ -1,5 +1,6 @@
 import { wholeNumber } from '../internal/options.js'
-import { is, type Logger } from 'drizzle-orm'
+import { is, type Logger, SQL } from 'drizzle-orm'
+import { type AppColumn, appColumnsOf } from './app-columns.js'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
@@ -18,7 +19,7 @@ import {
   type TableLayoutOptions,
   type TableSpec,
 } from './table-spec.js'
-import { specOfTable } from './vector-table.js'
+import { type PayloadTable, specOfTable } from './vector-table.js'
 
 /** How pgvector's iterative index scans run (pgvector >= 0.8). */
 export const ITERATIVE_SCAN_MODES = ['strict_order', 'relaxed_order', 'off'] as const
@@ -47,11 +48,13 @@ export interface PgvectorSearchOptions {
    * selective filters and which the planner cannot cost. 0 disables. Default: 5000.
    */
   readonly exactFilterRows?: number
-}
-
-/** A Drizzle table whose `payload` column holds `P`: a `vectorTable<P>()`, or a table like it. */
-export type PayloadTable<P extends object> = PgTable & {
-  readonly $inferSelect: { readonly payload: P }
+  /**
+   * A condition of your own in Drizzle SQL, AND-ed with the filters: on the
+   * table's columns (`eq(docs.userId, id)`) or a subquery over a join
+   * (`inArray(docs.userId, db.select({ id: users.id }).from(users).where(...))`).
+   * Per search only.
+   */
+  readonly where?: SQL
 }
 
 /**
@@ -59,7 +62,7 @@ export type PayloadTable<P extends object> = PgTable & {
  * `P` is the payload type, inferred from `table` when it is a `vectorTable<P>()`.
  */
 export interface PgvectorBackendConfig<P extends object = Payload>
-  extends PgvectorSearchOptions, Omit<TableLayoutOptions, 'dimensions' | 'metric'> {
+  extends Omit<PgvectorSearchOptions, 'where'>, Omit<TableLayoutOptions, 'dimensions' | 'metric'> {
   /** A Postgres URL: the backend opens (and `close()` ends) its own postgres.js pool. */
   readonly dsn?: string
   /** Pool size for `dsn`. Default: 10. */
@@ -118,6 +121,8 @@ export interface ResolvedConfig {
   readonly deferIndexRows: number
   readonly maintenanceWorkMem: string | undefined
   readonly logger: Logger | undefined
+  /** The app's own columns of a Drizzle table that hold payload keys. */
+  readonly columns: readonly AppColumn[]
 }
 
 /**
@@ -139,6 +144,7 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
     deferIndexRows: count('deferIndexRows', config.deferIndexRows, 10_000),
     maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
     logger: checkLogger(config.logger),
+    columns: typeof config.table === 'object' ? appColumnsOf(config.table) : [],
   })
 }
 
@@ -206,6 +212,9 @@ function connector<P extends object>(config: PgvectorBackendConfig<P>): () => Pr
 /** Checks per-query search options. */
 export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSearchOptions {
   const mode = options.iterativeScan
+  if (options.where !== undefined && !is(options.where, SQL)) {
+    throw new InvalidArgumentError('expected where to be Drizzle SQL (sql`...`, eq(...), and(...))')
+  }
   if (mode !== undefined && !ITERATIVE_SCAN_MODES.includes(mode)) {
     throw new InvalidArgumentError(
       `expected iterativeScan to be one of ${ITERATIVE_SCAN_MODES.join(', ')}`,

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
@@ -12,7 +12,7 @@ import {
 } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
-import { compileFilter } from './filter-sql.js'
+import { type AppColumns, compileFilter } from './filter-sql.js'
 import {
   type PgvectorSearchOptions,
   type ResolvedConfig,
@@ -20,6 +20,7 @@ import {
 } from './pgvector-backend-config.js'
 import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
+import { checkAppColumnValues, payloadExpression } from './app-columns.js'
 import { sizesQuery } from './schema-sql.js'
 import { prepareTable, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
@@ -46,6 +47,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   readonly #search: SearchContext
   // Large loads may go through COPY into a temporary table (driver and privilege allow it).
   readonly #copyLoads: boolean
+  readonly #columns: AppColumns
 
   private constructor(
     config: ResolvedConfig,
@@ -59,12 +61,15 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     this.#state = state
     this.#db = db
     this.#copyLoads = copyLoads
+    this.#columns = new Map(config.columns.map((column) => [column.key, column]))
     this.#target = {
       table: tableName(config.spec),
       schema: config.spec.schema,
       metric: state.metric,
       vectorType: state.vectorType,
       hasUpdatedAt: state.hasUpdatedAt,
+      columns: config.columns,
+      payload: payloadExpression(config.columns),
     }
     this.#search = {
       db,
@@ -116,6 +121,9 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
   /** One entry: a single statement. Many: one transaction, then `ANALYZE` after large loads. */
   async upsert(records: readonly StoredRecord[]): Promise<void> {
+    const { columns } = this.#target
+    if (columns.length > 0)
+      for (const record of records) checkAppColumnValues(columns, record.payload)
     if (records.length === 1) {
       const [record] = records as [StoredRecord]
       const row = {
@@ -148,7 +156,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     filter: FilterNode,
     options: PgvectorSearchOptions = {},
   ): Promise<SearchHit[]> {
-    const where = compileFilter(filter)
+    const where = this.#where(filter, options.where)
     return runSearch(this.#search, vectorLiteral(query), topK, where, this.#tuning(filter, options))
   }
 
@@ -158,10 +166,16 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     filter: FilterNode,
     options: PgvectorSearchOptions & { readonly analyze?: boolean },
   ): Promise<SearchPlan> {
-    return explainSearch(this.#search, vectorLiteral(query), topK, compileFilter(filter), {
-      ...this.#tuning(filter, options),
-      analyze: options.analyze === true,
-    })
+    return explainSearch(
+      this.#search,
+      vectorLiteral(query),
+      topK,
+      this.#where(filter, options.where),
+      {
+        ...this.#tuning(filter, options),
+        analyze: options.analyze === true,
+      },
+    )
   }
 
   async delete(ids: readonly string[]): Promise<void> {
@@ -169,7 +183,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   }
 
   async deleteWhere(filter: FilterNode): Promise<void> {
-    await this.#db.execute(deleteQuery(this.#target, compileFilter(filter)))
+    await this.#db.execute(deleteQuery(this.#target, this.#where(filter)))
   }
 
   /** A transactional `DELETE`, which needs no more than DELETE privilege. */
@@ -178,13 +192,13 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
-    const query = listQuery(this.#target, compileFilter(filter), limit, after)
+    const query = listQuery(this.#target, this.#where(filter), limit, after)
     const rows = rowsOf(await this.#db.execute(query))
     return rows.map((row) => ({ id: String(row['id']), payload: payloadOf(row['payload']) }))
   }
 
   async count(filter: FilterNode): Promise<number> {
-    const rows = rowsOf(await this.#db.execute(countQuery(this.#target, compileFilter(filter))))
+    const rows = rowsOf(await this.#db.execute(countQuery(this.#target, this.#where(filter))))
     return Number(rows[0]?.['count'] ?? 0)
   }
 
@@ -229,8 +243,14 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     return {
       ...this.#config.search,
       ...resolveSearchOptions(options),
-      filtered: !isEmptyFilter(filter),
+      filtered: !isEmptyFilter(filter) || options.where !== undefined,
     }
+  }
+
+  // The filter (app-column keys compile to their columns), AND-ed with the caller's own SQL.
+  #where(filter: FilterNode, extra?: SQL): SQL {
+    const compiled = compileFilter(filter, this.#columns)
+    return extra === undefined ? compiled : sql`(${compiled} AND (${extra}))`
   }
 }
 

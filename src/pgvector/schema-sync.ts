@@ -13,6 +13,7 @@ import {
 } from './schema-sql.js'
 import { regclassText } from './sql.js'
 import type { TableSpec, VectorType } from './table-spec.js'
+import type { AppColumn } from './app-columns.js'
 import { metricOfOpclass } from './vector-table.js'
 
 /** A vector index found on the embedding column. */
@@ -59,6 +60,8 @@ export interface PrepareOptions {
   readonly manageSchema: boolean
   /** The metric was asked for explicitly: an index for another metric is an error, not adopted. */
   readonly metricRequested: boolean
+  /** The app's own columns the table declares: they come from the app's migrations. */
+  readonly columns: readonly AppColumn[]
 }
 
 /**
@@ -75,6 +78,11 @@ export async function prepareTable(
   let catalog = await readCatalog(db, spec)
   // An existing table of the wrong shape is reported as such, before any DDL could fail on it.
   if (catalog.columns.size > 0) checkColumns(catalog, spec)
+  if (catalog.columns.size === 0 && options.columns.length > 0) {
+    throw new SchemaMismatchError(
+      `table ${regclassText(spec)} does not exist; it declares columns of your own, so it comes from your Drizzle schema: apply your drizzle-kit migrations (or drizzle-kit push)`,
+    )
+  }
   const stored = await storedDimension(db, catalog, spec)
   const typeColumn = untyped(catalog) && spec.dimensions !== undefined
   if (options.manageSchema && (needsDdl(catalog, spec) || typeColumn)) {
@@ -171,6 +179,7 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
     throw new SchemaMismatchError(`table ${table} does not exist${hint}`)
   const { columns } = catalog
   const embedding = checkColumns(catalog, spec)
+  checkAppColumns(catalog, spec, options.columns)
   const dimensions = embedding.typmod > 0 ? embedding.typmod : undefined
   if (spec.dimensions !== undefined && dimensions !== undefined && dimensions !== spec.dimensions) {
     throw new DimensionMismatchError(spec.dimensions, dimensions)
@@ -219,6 +228,31 @@ function pickMetric(
   if (metricRequested && recorded !== spec.metric)
     throw new MetricMismatchError(spec.metric, recorded)
   return { metric: recorded, vectorIndex: undefined }
+}
+
+// Postgres's own names for the column types app columns may have.
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  uuid: 'uuid',
+  smallint: 'int2',
+  integer: 'int4',
+  bigint: 'int8',
+  real: 'float4',
+  'double precision': 'float8',
+  boolean: 'bool',
+}
+
+function checkAppColumns(catalog: Catalog, spec: TableSpec, columns: readonly AppColumn[]): void {
+  for (const column of columns) {
+    const found = catalog.columns.get(column.name)
+    const type =
+      TYPE_NAMES[column.sqlType] ?? (column.kind === 'string' ? undefined : column.sqlType)
+    const textual = ['text', 'varchar', 'bpchar'].includes(found?.type ?? '')
+    if (found === undefined || (type === undefined ? !textual : found.type !== type)) {
+      throw new SchemaMismatchError(
+        `table ${regclassText(spec)} has no column "${column.name}" of type ${column.sqlType}, which your Drizzle table declares: apply your migrations`,
+      )
+    }
+  }
 }
 
 function pickVectorIndex(

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import { quoteIdentifier } from '../internal/identifiers.js'
 import type { DistanceMetric } from '../core/metric.js'
+import { type AppColumn, splitPayload } from './app-columns.js'
 import type { TableSpec, VectorType } from './table-spec.js'
 import { METRIC_SQL } from './vector-table.js'
 
@@ -14,6 +15,10 @@ export interface QueryTarget {
   readonly vectorType: VectorType
   /** Whether upserts also set `updated_at`. */
   readonly hasUpdatedAt: boolean
+  /** The app's own columns that hold payload keys (see `app-columns.ts`); usually none. */
+  readonly columns: readonly AppColumn[]
+  /** The full payload of a row: the jsonb column, with the app columns merged in. */
+  readonly payload: SQL
 }
 
 /** One row to write: the vector as a pgvector literal, the payload as JSON text. */
@@ -52,7 +57,7 @@ function vectorParam(target: QueryTarget, literal: string): SQL {
  */
 export function searchQuery(target: QueryTarget, literal: string, limit: number, where: SQL): SQL {
   const operator = sql.raw(METRIC_SQL[target.metric].operator)
-  return sql`SELECT "id", "payload", "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+  return sql`SELECT "id", ${target.payload} AS "payload", "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
 }
 
 // The distance functions behind the operators: the same values, but no vector index can serve
@@ -77,7 +82,7 @@ export function exactSearchQuery(
   where: SQL,
 ): SQL {
   const distance = sql.raw(DISTANCE_FUNCTION[target.metric][target.vectorType])
-  const nearest = sql`SELECT "id", "payload", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+  const nearest = sql`SELECT "id", ${target.payload} AS "payload", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
   return sql`SELECT "id", "payload", "distance", CASE WHEN row_number() OVER (ORDER BY "distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest"`
 }
 
@@ -100,12 +105,12 @@ export function listQuery(
   after: string | undefined,
 ): SQL {
   const page = after === undefined ? sql`TRUE` : sql`"id" COLLATE "C" > ${after}`
-  return sql`SELECT "id", "payload" FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
+  return sql`SELECT "id", ${target.payload} AS "payload" FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
 }
 
 /** Entries by id, vectors as text. The ids travel as one JSON array parameter: one statement for any count. */
 export function getByIdsQuery(target: QueryTarget, ids: readonly string[]): SQL {
-  return sql`SELECT "id", "embedding"::text AS "vector", "payload" FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
+  return sql`SELECT "id", "embedding"::text AS "vector", ${target.payload} AS "payload" FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
 }
 
 export function countQuery(target: QueryTarget, where: SQL): SQL {
@@ -124,17 +129,32 @@ export function deleteByIdQuery(target: QueryTarget, id: string): SQL {
 export function upsertQuery(target: QueryTarget, rows: readonly RowText[]): SQL {
   const cast = sql.raw(target.vectorType)
   const values = rows.map((row) => sql`(${row.id}, ${row.vector}::${cast}, ${row.payload}::jsonb)`)
-  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") VALUES ${sql.join(values, sql`, `)} ${onConflictUpdate(target)}`
+  if (target.columns.length === 0) {
+    return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") VALUES ${sql.join(values, sql`, `)} ${onConflictUpdate(target)}`
+  }
+  const table = sql`(VALUES ${sql.join(values, sql`, `)}) AS "row" ("id", "embedding", "payload")`
+  return upsertFromQuery(target, table)
 }
 
 /** Upserts every row of another table with the same three columns (ids distinct). */
 export function upsertFromQuery(target: QueryTarget, source: SQL): SQL {
-  return sql`INSERT INTO ${target.table} ("id", "embedding", "payload") SELECT "id", "embedding", "payload" FROM ${source} ${onConflictUpdate(target)}`
+  const names = [sql`"id"`, sql`"embedding"`, ...columnNames(target)]
+  const values = [sql`"id"`, sql`"embedding"`, ...splitPayload(target.columns, sql`"payload"`)]
+  return sql`INSERT INTO ${target.table} (${sql.join(names, sql`, `)}) SELECT ${sql.join(values, sql`, `)} FROM ${source} ${onConflictUpdate(target)}`
 }
 
 function onConflictUpdate(target: QueryTarget): SQL {
   const touch = target.hasUpdatedAt ? sql`, "updated_at" = now()` : sql``
-  return sql`ON CONFLICT ("id") DO UPDATE SET "embedding" = EXCLUDED."embedding", "payload" = EXCLUDED."payload"${touch}`
+  // Every app column is set: a key the new payload lacks leaves its column NULL (absent).
+  const columns = target.columns.map(
+    (column) => sql`, ${identifier(column.name)} = EXCLUDED.${identifier(column.name)}`,
+  )
+  return sql`ON CONFLICT ("id") DO UPDATE SET "embedding" = EXCLUDED."embedding", "payload" = EXCLUDED."payload"${sql.join(columns)}${touch}`
+}
+
+// "payload" and the app columns, in the order splitPayload gives their values.
+function columnNames(target: QueryTarget): SQL[] {
+  return [sql`"payload"`, ...target.columns.map((column) => identifier(column.name))]
 }
 
 /** `EXPLAIN` of a query, as JSON (optionally executed, with actual row counts). */

@@ -1,4 +1,4 @@
-import { type BuildColumns, type NotNull, sql } from 'drizzle-orm'
+import { type BuildColumns, type BuildExtraConfigColumns, type NotNull, sql } from 'drizzle-orm'
 import {
   customType,
   getTableConfig,
@@ -9,6 +9,7 @@ import {
   PgSchema,
   pgSchema,
   type PgTable,
+  type PgTableExtraConfigValue,
   type PgVectorBuilderInitial,
   type PgTableWithColumns,
   pgTable,
@@ -119,14 +120,29 @@ type TableOf<
   dialect: 'pg'
 }>
 
-/** The Drizzle table {@link vectorTable} returns. */
+/** Columns of your own on a vector table (see {@link vectorTable}). */
+export type AppColumnBuilders = Record<string, PgColumnBuilderBase>
+
+// The payload type, for PgvectorBackend to infer: a type-level mark, nothing at run time.
+declare const payloadType: unique symbol
+
+/**
+ * The Drizzle table {@link vectorTable} returns. Its `payload` column holds
+ * the payload without the keys stored in app columns (`TColumns`).
+ */
 export type VectorTable<
   TPayload extends object = Payload,
+  TColumns extends AppColumnBuilders = Record<never, never>,
   TTimestamps extends boolean = false,
   TName extends string = string,
-> = TTimestamps extends true
-  ? TableOf<TName, VectorTableColumns<TPayload> & TimestampColumns>
-  : TableOf<TName, VectorTableColumns<TPayload>>
+> = (TTimestamps extends true
+  ? TableOf<TName, VectorTableColumns<Omit<TPayload, keyof TColumns>> & TimestampColumns & TColumns>
+  : TableOf<TName, VectorTableColumns<Omit<TPayload, keyof TColumns>> & TColumns>) & {
+  readonly [payloadType]?: TPayload
+}
+
+/** A table whose payload type is `P`: a `vectorTable<P>()`, for `PgvectorBackend` to infer `P`. */
+export type PayloadTable<P extends object> = PgTable & { readonly [payloadType]?: P }
 
 /**
  * A Drizzle `pgTable` for vectors, to put in your own schema file: drizzle-kit
@@ -138,6 +154,14 @@ export type VectorTable<
  * optionally `created_at`/`updated_at`. Indexes: HNSW (or IVFFlat) with the
  * operator class of the metric, and GIN (`jsonb_path_ops`) on the payload.
  *
+ * `columns` adds ordinary Drizzle columns of your own (a foreign key, a
+ * language, a year), and `extraConfig` their indexes, as `pgTable`'s third
+ * argument does. A payload key named like one of these columns is stored in
+ * it (text, uuid, integer, floating point and boolean columns), read back into
+ * the payload, and filters on it use the column and its index. With a payload
+ * type, name the columns' type too (TypeScript infers no type argument once
+ * one is given): `vectorTable<Chunk, typeof columns>('chunks', options, columns)`.
+ *
  * @example
  * ```ts
  * interface Doc { title: string; lang: 'en' | 'fr' }
@@ -148,31 +172,53 @@ export type VectorTable<
  */
 export function vectorTable<
   TPayload extends object = Payload,
+  TColumns extends AppColumnBuilders = Record<never, never>,
   TTimestamps extends boolean = false,
   TName extends string = string,
 >(
   name: TName,
   options: VectorTableOptions<TTimestamps> = {},
-): VectorTable<TPayload, TTimestamps, TName> {
+  columns?: TColumns,
+  extraConfig?: (
+    table: BuildExtraConfigColumns<TName, TColumns, 'pg'>,
+  ) => PgTableExtraConfigValue[],
+): VectorTable<TPayload, TColumns, TTimestamps, TName> {
   const schema = options.schema
   const schemaName = schema instanceof PgSchema ? schema.schemaName : schema
   const spec = resolveTableSpec(name, schemaName, options)
-  const columns = {
+  const all = {
     ...baseColumns<TPayload>(embeddingColumn(spec)),
     ...(spec.timestamps ? timestampColumns() : {}),
+    ...checkAppColumns(columns),
   }
-  const extra = (table: Record<string, unknown>) => indexesOf(spec, table)
+  const extra = (table: Record<string, unknown>) => [
+    ...indexesOf(spec, table),
+    ...(extraConfig?.(table as never) ?? []),
+  ]
   // drizzle-kit refuses pgSchema('public'): public tables are declared with pgTable.
   const build = (
     spec.schema === undefined || spec.schema === 'public'
       ? pgTable
       : (schema instanceof PgSchema ? schema : pgSchema(spec.schema)).table
   ) as typeof pgTable
-  return build(name, columns, extra as never) as unknown as VectorTable<
+  return build(name, all, extra as never) as unknown as VectorTable<
     TPayload,
+    TColumns,
     TTimestamps,
     TName
   >
+}
+
+// vecstore's own column names cannot be taken by an app column.
+function checkAppColumns<T extends AppColumnBuilders>(columns: T | undefined): T | undefined {
+  for (const key of Object.keys(columns ?? {})) {
+    if (['id', 'embedding', 'payload', 'createdAt', 'updatedAt'].includes(key)) {
+      throw new InvalidArgumentError(
+        `app column '${key}' would replace a column of the vector table`,
+      )
+    }
+  }
+  return columns
 }
 
 function embeddingColumn(spec: TableSpec): EmbeddingBuilder {

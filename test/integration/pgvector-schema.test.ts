@@ -113,7 +113,7 @@ for (const engine of engines) {
     })
 
     it('a table object carries its layout: metric from the opclass, timestamps maintained', async () => {
-      const table = vectorTable<{ title: string }, true>('stamped', {
+      const table = vectorTable<{ title: string }, Record<never, never>, true>('stamped', {
         dimensions: 2,
         metric: 'ip',
         timestamps: true,

@@ -95,6 +95,8 @@ describe('pgvector exact scores', () => {
       metric: 'ip',
       vectorType: 'vector',
       hasUpdatedAt: false,
+      columns: [],
+      payload: sql`"payload"`,
     }
     const { sql: text, params } = new PgDialect().sqlToQuery(
       exactSearchQuery(target, '[1,2]', 27, 11, sql`TRUE`),

@@ -1,4 +1,4 @@
-import { DrizzleQueryError, type SQL } from 'drizzle-orm'
+import { DrizzleQueryError, type SQL, sql } from 'drizzle-orm'
 import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import { BackendConnectionError, BackendQueryError, InvalidArgumentError } from '../../src/index.js'
@@ -30,6 +30,8 @@ const target = (overrides: Partial<QueryTarget> = {}): QueryTarget => ({
   metric: 'cosine',
   vectorType: 'vector',
   hasUpdatedAt: false,
+  columns: [],
+  payload: sql`"payload"`,
   ...overrides,
 })
 
