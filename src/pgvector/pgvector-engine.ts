@@ -55,6 +55,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     state: TableState,
     db: SqlDatabase,
     copyLoads: boolean,
+    inTransaction = false,
   ) {
     this.#config = config
     this.#connection = connection
@@ -76,6 +77,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       target: this.#target,
       vectorIndex: state.vectorIndex,
       iterativeScans: state.iterativeScans,
+      inTransaction,
     }
   }
 
@@ -104,7 +106,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
    */
   inTransaction(tx: AnyPgDatabase): PgvectorEngine {
     const connection = useDatabase(tx)
-    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false)
+    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false, true)
   }
 
   get metric() {

@@ -3,7 +3,13 @@ import type { Payload } from '../core/json.js'
 import { compareIds } from '../core/validate.js'
 import { rowsOf, type SqlDatabase } from './connection.js'
 import type { VectorIndexInfo } from './schema-sync.js'
-import { type QueryTarget, settingsQuery, vectorsByIdsQuery } from './sql.js'
+import {
+  currentSettingsQuery,
+  restoreSettingsQuery,
+  type QueryTarget,
+  settingsQuery,
+  vectorsByIdsQuery,
+} from './sql.js'
 
 /** Rows fetched beyond topK to settle ties at the cut-off. */
 export const MAX_TIE_ROWS = 1000
@@ -15,6 +21,11 @@ export interface SearchContext {
   readonly vectorIndex: VectorIndexInfo | undefined
   /** pgvector >= 0.8: `hnsw.iterative_scan` / `ivfflat.iterative_scan` exist. */
   readonly iterativeScans: boolean
+  /**
+   * `db` is the app's open transaction: `SET LOCAL` would outlive the search
+   * (until that transaction ends), so the settings are put back after it.
+   */
+  readonly inTransaction?: boolean
 }
 
 /** One row of a search, as the driver returned it. */
@@ -37,8 +48,13 @@ export async function runWithSettings(
 ): Promise<Record<string, unknown>[]> {
   if (settings.length === 0) return rowsOf(await context.db.execute(query))
   return context.db.transaction(async (tx) => {
+    const [before] = context.inTransaction
+      ? rowsOf(await tx.execute(currentSettingsQuery(settings)))
+      : []
     await tx.execute(settingsQuery(settings))
-    return rowsOf(await tx.execute(query))
+    const rows = rowsOf(await tx.execute(query))
+    if (before !== undefined) await tx.execute(restoreSettingsQuery(settings, before))
+    return rows
   })
 }
 

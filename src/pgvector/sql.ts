@@ -97,6 +97,28 @@ export function settingsQuery(settings: readonly (readonly [string, string])[]):
   return sql`SELECT ${sql.join(calls, sql`, `)}`
 }
 
+/** The current values of some settings, as `s0`, `s1`, ... (null when not defined yet). */
+export function currentSettingsQuery(settings: readonly (readonly [string, string])[]): SQL {
+  const reads = settings.map(
+    ([name], i) => sql`current_setting(${name}, true) AS ${identifier(`s${i}`)}`,
+  )
+  return sql`SELECT ${sql.join(reads, sql`, `)}`
+}
+
+/** Puts settings back to what {@link currentSettingsQuery} read (names are vecstore's own). */
+export function restoreSettingsQuery(
+  settings: readonly (readonly [string, string])[],
+  before: Record<string, unknown>,
+): SQL {
+  const steps = settings.map(([name], i) => {
+    const value = before[`s${i}`]
+    return typeof value === 'string'
+      ? sql`set_config(${name}, ${value}, true)`
+      : sql`set_config(${name}, (SELECT reset_val FROM pg_settings WHERE name = ${name}), true)`
+  })
+  return sql`SELECT ${sql.join(steps, sql`, `)}`
+}
+
 /** Entries in id order (code points: `COLLATE "C"`), after an id for keyset paging. */
 export function listQuery(
   target: QueryTarget,

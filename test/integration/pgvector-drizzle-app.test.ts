@@ -243,6 +243,20 @@ for (const driver of drivers) {
       expect(await driver.db.select().from(users).where(eq(users.id, 'u5'))).toEqual([])
     })
 
+    it("leaves the app's transaction as it found it: a search's settings end with the search", async () => {
+      const setting = sql`SELECT current_setting('hnsw.ef_search') AS "value"`
+      const value = (result: unknown) =>
+        (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows)[0]
+      await driver.db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL hnsw.ef_search = 77`)
+        const hits = await backend
+          .withTransaction(tx)
+          .search([1, 0, 0], 2, { lang: 'en' }, { efSearch: 300 })
+        expect(hits).toHaveLength(2)
+        expect(value(await tx.execute(setting))).toEqual({ value: '77' })
+      })
+    })
+
     it('searches with a relational predicate and a minimum score', async () => {
       const inTeam = sql`${chunks.userId} IN (SELECT ${users.id} FROM ${users} WHERE ${users.name} = 'Ada')`
       const hits = await backend.search([1, 0, 0], 10, {}, { where: inTeam, minScore: 0.9 })
