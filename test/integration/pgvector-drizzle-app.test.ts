@@ -194,6 +194,29 @@ for (const driver of drivers) {
       }
     })
 
+    it('loads large batches (COPY) into the columns too', async () => {
+      const many = Array.from({ length: 600 }, (_, i) => ({
+        id: `bulk${String(i).padStart(3, '0')}`,
+        vector: [1, i + 1, 0],
+        payload: { userId: i % 2 ? 'u1' : 'u2', title: `t${i}`, year: 2000 + (i % 25) },
+      }))
+      await backend.upsertMany(many)
+      expect(await backend.count({ year: 2024, userId: 'u1' })).toBe(12)
+      const [row] = await driver.sql(
+        `SELECT user_id, year, payload FROM ${table} WHERE id = 'bulk007'`,
+      )
+      expect(row).toEqual({ user_id: 'u1', year: 2007, payload: { title: 't7' } })
+      expect((await backend.getByIds(['bulk007']))[0]?.payload).toEqual(many[7]?.payload)
+      // Every bulk row has a year from 2000 and no language; of the four entries, none.
+      await backend.deleteWhere({ year: { $gte: 2000 }, lang: { $exists: false } })
+      expect((await backend.listWhere({}, 10)).map((entry) => entry.id)).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+      ])
+    })
+
     it('refuses a value its column cannot hold, and writes nothing', async () => {
       await expect(
         backend.upsert('e', [1, 1, 1], { userId: 'u1', title: 'Bad', year: 'x' as never }),

@@ -1,3 +1,5 @@
+import { eq } from 'drizzle-orm'
+import { integer, text } from 'drizzle-orm/pg-core'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   type Filter,
@@ -43,6 +45,31 @@ describe('payload types', () => {
       await backend.upsert('b', [1, 0, 0], { title: 't' })
       const rows = await db.select().from(chunks)
       expectTypeOf(rows[0]!.payload).toEqualTypeOf<Chunk>()
+    }
+    expectTypeOf(check).toBeFunction()
+  })
+
+  it('carry app columns: typed columns, payload keys stored in them, the rest in payload', () => {
+    const columns = { lang: text('lang').notNull(), year: integer('year') }
+    const withColumns = vectorTable<Chunk, typeof columns>(
+      'with_columns',
+      { dimensions: 3 },
+      columns,
+    )
+    const check = async (db: AnyPgDatabase) => {
+      const backend = await PgvectorBackend.create({ db, table: withColumns })
+      expectTypeOf(backend).toEqualTypeOf<PgvectorBackend<Chunk>>()
+      const rows = await db
+        .select({ lang: withColumns.lang, payload: withColumns.payload })
+        .from(withColumns)
+      expectTypeOf(rows[0]!.lang).toEqualTypeOf<string>()
+      expectTypeOf(rows[0]!.payload).toEqualTypeOf<Omit<Chunk, 'lang' | 'year'>>()
+      await backend.search(
+        [1, 0, 0],
+        1,
+        { year: { $gt: 2000 } },
+        { where: eq(withColumns.lang, 'en') },
+      )
     }
     expectTypeOf(check).toBeFunction()
   })
