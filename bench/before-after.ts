@@ -224,6 +224,8 @@ async function exactPassStatement(library: Library, query: Float32Array, filter:
     metric: 'cosine',
     vectorType: 'vector',
     hasUpdatedAt: false,
+    columns: [],
+    payload: sqlModule.identifier('payload'),
   } as const
   const where = filterSql.compileFilter(filters.parseFilter(filter))
   const { EXACT_EXTRA_ROWS } = (await import(

@@ -9,7 +9,8 @@ import { ChromaClient } from 'chromadb'
 import { ChromaBackend, startLocalChromaServer } from '../src/chroma/index.js'
 import { toMetadata } from '../src/chroma/payload-mapping.js'
 import { compileFilter } from '../src/chroma/where.js'
-import { InMemoryVectorBackend, parseFilter, type Payload } from '../src/index.js'
+import { parseFilter } from '../src/core/filter.js'
+import { InMemoryVectorBackend, type Payload } from '../src/index.js'
 import { fmt, median, percentile, randomVectors } from './lib/stats.js'
 
 const quick = process.argv.includes('--quick')
