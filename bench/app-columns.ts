@@ -9,7 +9,7 @@ import postgres from 'postgres'
 import { PgvectorBackend, vectorTable } from '../src/pgvector/index.js'
 import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { writeResult } from './lib/results.js'
-import { fmt, percentile } from './lib/stats.js'
+import { fmt, median, percentile } from './lib/stats.js'
 import {
   SYNTHETIC_DIM,
   syntheticCorpusChunks,
@@ -114,8 +114,8 @@ async function measure(): Promise<Record<string, { column: Side; payload: Side }
       }
     }
     const side = (name: 'column' | 'payload'): Side => ({
-      p50: percentile(times[name], 0.5),
-      p95: percentile(times[name], 0.95),
+      p50: median(times[name]),
+      p95: percentile(times[name], 95),
       returnedK: full[name] / QUERIES,
     })
     out[label] = { column: side('column'), payload: side('payload') }

@@ -1,7 +1,13 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type {
+  IndexDescription,
+  ListedEntry,
+  SearchHit,
+  SearchOptions,
+  StoredRecord,
+} from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import type { FilterNode } from '../core/filter.js'
 import { compareIds } from '../core/validate.js'
@@ -14,7 +20,7 @@ import {
 } from './chroma-collection.js'
 import { type Connection, openConnection } from './chroma-connection.js'
 import { isTransientChromaError, wrapChromaError } from './chroma-errors.js'
-import { allIds, nearest, payloadsOf, recordsOf } from './chroma-reads.js'
+import { allIds, exactNearest, nearest, payloadsOf, recordsOf } from './chroma-reads.js'
 import { deleteAll, toNumbers, upsertRecords } from './chroma-writes.js'
 import { type CompiledFilter, compileFilter } from './where.js'
 
@@ -88,12 +94,18 @@ export class ChromaEngine implements VectorEngine {
     })
   }
 
-  async search(query: Float32Array, topK: number, filter: FilterNode): Promise<SearchHit[]> {
+  async search(
+    query: Float32Array,
+    topK: number,
+    filter: FilterNode,
+    options: SearchOptions = {},
+  ): Promise<SearchHit[]> {
     const compiled = compileFilter(filter)
     if (compiled.kind === 'none') return []
     const { collection, metric } = this.#opened
+    const search = options.exact === true ? exactNearest : nearest
     return this.#retrying(() =>
-      nearest(collection, toNumbers(query), topK, whereOf(compiled), metric),
+      search(collection, toNumbers(query), topK, whereOf(compiled), metric),
     )
   }
 

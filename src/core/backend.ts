@@ -69,6 +69,12 @@ export interface BackendStats extends IndexDescription {
 export interface SearchOptions {
   /** Only hits scoring at least this (the spec's scores: higher is better). Default: none. */
   readonly minScore?: number
+  /**
+   * Score every matching entry instead of asking the vector index: the exact
+   * answer at the cost of a full pass (for ground truth, audits, tuning).
+   * Default: false (exact backends are exact anyway).
+   */
+  readonly exact?: boolean
 }
 
 /** Paging for {@link VectorBackend.listWhere}. */

@@ -1,4 +1,10 @@
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from './backend.js'
+import type {
+  IndexDescription,
+  ListedEntry,
+  SearchHit,
+  SearchOptions,
+  StoredRecord,
+} from './backend.js'
 import type { FilterNode } from './filter.js'
 import type { DistanceMetric } from './metric.js'
 
@@ -9,19 +15,23 @@ import type { DistanceMetric } from './metric.js'
  * empty for `deleteWhere`) — and every thrown error that is not already a
  * `VectorStoreError` is wrapped by the runtime, with the operation named.
  */
-export interface VectorEngine<SearchOptions = never> {
+export interface VectorEngine<O = Record<never, never>> {
   /** The index's metric. */
   readonly metric: DistanceMetric
   /** The index's dimension; undefined until the engine knows it (the first write fixes it). */
   readonly dim: number | undefined
   /** Writes the entries, replacing whole entries; one call is atomic where the engine allows. */
   upsert(records: readonly StoredRecord[]): Promise<void>
-  /** The `topK` nearest entries matching the filter, best first, ties by id. */
+  /**
+   * The `topK` nearest entries matching the filter, best first, ties by id;
+   * with `options.exact`, computed over every matching entry, whatever the
+   * index. `O` is the engine's own search options.
+   */
   search(
     query: Float32Array,
     topK: number,
     filter: FilterNode,
-    options?: SearchOptions,
+    options?: SearchOptions & O,
   ): Promise<SearchHit[]>
   /** Deletes the entries with these ids; missing ones are skipped. */
   delete(ids: readonly string[]): Promise<void>

@@ -31,7 +31,7 @@ import {
 } from './validate.js'
 
 /** The search options a backend's engine takes. */
-export type SearchOptionsOf<E> = E extends VectorEngine<infer O> ? O : never
+export type SearchOptionsOf<E> = E extends VectorEngine<infer O> ? O : Record<never, never>
 
 /** What a backend is configured with, before its engine is open. */
 export interface RuntimeDefaults {

@@ -1,5 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type {
+  IndexDescription,
+  ListedEntry,
+  SearchHit,
+  SearchOptions,
+  StoredRecord,
+} from '../core/backend.js'
 import type { VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
 import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
@@ -156,10 +162,11 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     query: Float32Array,
     topK: number,
     filter: FilterNode,
-    options: PgvectorSearchOptions = {},
+    options: SearchOptions & PgvectorSearchOptions = {},
   ): Promise<SearchHit[]> {
     const where = this.#where(filter, options.where)
-    return runSearch(this.#search, vectorLiteral(query), topK, where, this.#tuning(filter, options))
+    const tuning = { ...this.#tuning(filter, options), exact: options.exact === true }
+    return runSearch(this.#search, vectorLiteral(query), topK, where, tuning)
   }
 
   explain(

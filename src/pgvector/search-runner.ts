@@ -49,6 +49,7 @@ export async function runSearch(
   options: SearchTuning,
 ): Promise<SearchHit[]> {
   const exact =
+    options.exact === true ||
     context.vectorIndex === undefined ||
     (options.filtered && (await prefersExact(context, where, options)))
   if (!exact) {
@@ -157,6 +158,8 @@ const nanLast = (score: number) => (Number.isNaN(score) ? -Infinity : score)
 /** Search options plus whether the query has a filter (then it scans iteratively at once). */
 export interface SearchTuning extends PgvectorSearchOptions {
   readonly filtered: boolean
+  /** Skip the vector index: every matching row is scored (`search(..., { exact: true })`). */
+  readonly exact?: boolean
 }
 
 /** Default of `exactFilterRows`. */

@@ -73,6 +73,29 @@ export function semanticCases(
         assert.equal((await backend.search(SCORED_QUERY, 50, {})).length, 4)
       }))
 
+    for (const metric of DISTANCE_METRICS) {
+      test(`${metric}: exact: true scores every matching entry, as the reference does`, () =>
+        withBackend(factory, { metric }, async (backend) => {
+          await loadScored(backend)
+          const hits = await backend.search(SCORED_QUERY, 10, {}, { exact: true })
+          const expected = EXPECTED_SCORES[metric]
+          assert.deepEqual(
+            ids(hits),
+            expected.map(([id]) => id),
+          )
+          hits.forEach((hit, i) =>
+            assertScoresClose(
+              hit.score,
+              (expected[i] as [string, number])[1],
+              settings.scoreTolerance,
+              hit.id,
+            ),
+          )
+          const filtered = await backend.search(SCORED_QUERY, 10, { id: 'c' }, { exact: true })
+          assert.deepEqual(ids(filtered), ['c'])
+        }))
+    }
+
     test('minScore keeps only the hits scoring at least that', () =>
       withBackend(factory, cosine, async (backend) => {
         await loadScored(backend)
