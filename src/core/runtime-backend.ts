@@ -81,12 +81,10 @@ export abstract class RuntimeBackend<
   /**
    * @param name the class name, for messages
    * @param defaults metric and dimension reported until the engine is open
-   * @param engine an engine that is open already (backends ready on construction)
    */
-  protected constructor(name: string, defaults: RuntimeDefaults, engine?: E) {
+  protected constructor(name: string, defaults: RuntimeDefaults) {
     this.#name = name
     this.#defaults = defaults
-    this.#engine = engine
   }
 
   /** Opens the engine: connects, creates or verifies what it needs. Called once. */
@@ -246,7 +244,10 @@ export abstract class RuntimeBackend<
     return this.#engine
   }
 
-  /** Starts this backend on an engine that is open already (instead of `openEngine()`). */
+  /**
+   * Starts this backend on an engine that is open already, instead of
+   * `openEngine()` (a backend ready on construction, or one bound to a transaction).
+   */
   protected useEngine(engine: E): void {
     if (this.#closed || this.#engine !== undefined || this.#opening !== undefined) {
       throw new NotInitializedError(this.#name, 'closed')

@@ -22,7 +22,8 @@ export class InMemoryVectorBackend<P extends object = Payload> extends RuntimeBa
   /** Checks the config and opens the index: a snapshot is loaded (and locked) now. */
   constructor(config: InMemoryVectorBackendConfig = {}) {
     const engine = new InMemoryEngine(config)
-    super('InMemoryVectorBackend', { metric: engine.metric }, engine)
+    super('InMemoryVectorBackend', { metric: engine.metric })
+    this.useEngine(engine)
   }
 
   /** Same as the constructor; here so every backend can be made with `await X.create(...)`. */

@@ -97,13 +97,13 @@ function expected(column: AppColumn): string {
   return `${what} (omit the key for no value)`
 }
 
-/** The full payload of a row: the jsonb column with the app columns' values merged in. */
+/** The select item of a row's full payload: the jsonb column with the app columns' values merged in. */
 export function payloadExpression(columns: readonly AppColumn[]): SQL {
   const payload = identifier('payload')
   if (columns.length === 0) return payload
   const pairs = columns.map((column) => sql`${column.key}::text, ${identifier(column.name)}`)
   // A NULL column is an absent key.
-  return sql`(${payload} || jsonb_strip_nulls(jsonb_build_object(${sql.join(pairs, sql`, `)})))`
+  return sql`(${payload} || jsonb_strip_nulls(jsonb_build_object(${sql.join(pairs, sql`, `)}))) AS ${payload}`
 }
 
 /** For an upsert from rows with the full payload: the stored payload and each app column's value. */

@@ -17,7 +17,7 @@ export interface QueryTarget {
   readonly hasUpdatedAt: boolean
   /** The app's own columns that hold payload keys (see `app-columns.ts`); usually none. */
   readonly columns: readonly AppColumn[]
-  /** The full payload of a row: the jsonb column, with the app columns merged in. */
+  /** The select item of a row's full payload: the jsonb column, with the app columns merged in. */
   readonly payload: SQL
 }
 
@@ -57,7 +57,7 @@ function vectorParam(target: QueryTarget, literal: string): SQL {
  */
 export function searchQuery(target: QueryTarget, literal: string, limit: number, where: SQL): SQL {
   const operator = sql.raw(METRIC_SQL[target.metric].operator)
-  return sql`SELECT "id", ${target.payload} AS "payload", "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+  return sql`SELECT "id", ${target.payload}, "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
 }
 
 // The distance functions behind the operators: the same values, but no vector index can serve
@@ -82,7 +82,7 @@ export function exactSearchQuery(
   where: SQL,
 ): SQL {
   const distance = sql.raw(DISTANCE_FUNCTION[target.metric][target.vectorType])
-  const nearest = sql`SELECT "id", ${target.payload} AS "payload", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+  const nearest = sql`SELECT "id", ${target.payload}, "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
   return sql`SELECT "id", "payload", "distance", CASE WHEN row_number() OVER (ORDER BY "distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest"`
 }
 
@@ -127,12 +127,12 @@ export function listQuery(
   after: string | undefined,
 ): SQL {
   const page = after === undefined ? sql`TRUE` : sql`"id" COLLATE "C" > ${after}`
-  return sql`SELECT "id", ${target.payload} AS "payload" FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
+  return sql`SELECT "id", ${target.payload} FROM ${target.table} WHERE ${where} AND ${page} ORDER BY "id" COLLATE "C" LIMIT ${limit}`
 }
 
 /** Entries by id, vectors as text. The ids travel as one JSON array parameter: one statement for any count. */
 export function getByIdsQuery(target: QueryTarget, ids: readonly string[]): SQL {
-  return sql`SELECT "id", "embedding"::text AS "vector", ${target.payload} AS "payload" FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
+  return sql`SELECT "id", "embedding"::text AS "vector", ${target.payload} FROM ${target.table} WHERE "id" IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`
 }
 
 export function countQuery(target: QueryTarget, where: SQL): SQL {
