@@ -24,12 +24,14 @@ const QUERIES = arg('queries', 200)
 const TOP_K = 10
 
 // One key per selectivity: `b1000 = 7` matches 0.1% of the rows, `b100 = 7` 1%, `b10 = 7` 10%.
+// Every payload also carries a title and a document of its own, as real chunks do: Postgres's
+// statistics then see mostly distinct payloads, as in an app (not 1,000 repeated ones).
 const KEYS = [
   ['b1000', 1000, '0.1%'],
   ['b100', 100, '1%'],
   ['b10', 10, '10%'],
 ] as const
-type Buckets = { b10: number; b100: number; b1000: number }
+type Buckets = { b10: number; b100: number; b1000: number; title: string; doc: number }
 
 const columns = { b10: integer('b10'), b100: integer('b100'), b1000: integer('b1000') }
 const inColumns = vectorTable<Buckets, typeof columns>(
@@ -68,7 +70,13 @@ async function load(): Promise<void> {
         records.push({
           id: `r${i}`,
           vector: syntheticRow(chunk, r),
-          payload: { b10: i % 10, b100: i % 100, b1000: i % 1000 },
+          payload: {
+            b10: i % 10,
+            b100: i % 100,
+            b1000: i % 1000,
+            title: `chunk ${i}`,
+            doc: i >> 3,
+          },
         })
       }
     }
