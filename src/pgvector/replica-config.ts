@@ -21,7 +21,7 @@ export interface ReplicaOptions {
    * Default: false (a replica may answer with data a moment old).
    */
   readonly readYourWrites?: boolean
-  /** The longest a read waits for a replica to catch up, in ms, before it reads the primary. Default: 500. */
+  /** The longest a read waits for a replica to catch up, in ms, before it reads the primary. Default: 100. */
   readonly replicaWaitMs?: number
   /** How long a replica whose connection failed is skipped before it is checked again, in ms. Default: 2000. */
   readonly replicaRetryMs?: number
@@ -58,7 +58,7 @@ export function resolveReplicas(
   if (options.readYourWrites !== undefined && typeof options.readYourWrites !== 'boolean') {
     throw new InvalidArgumentError('expected readYourWrites to be a boolean')
   }
-  const waitMs = whole('replicaWaitMs', options.replicaWaitMs, 500, 0, 60_000)
+  const waitMs = whole('replicaWaitMs', options.replicaWaitMs, 100, 0, 60_000)
   const retryMs = whole('replicaRetryMs', options.replicaRetryMs, 2000, 1, 3_600_000)
   if (replicas === undefined) return undefined
   if (!Array.isArray(replicas)) {
