@@ -8,6 +8,8 @@ const LONG = [
   'test/reliability/postgres-faults.test.ts',
   'test/reliability/chroma-faults.test.ts',
   'test/reliability/load.test.ts',
+  'test/reliability/replicas.test.ts',
+  'test/reliability/pgbouncer.test.ts',
 ]
 
 // Files that start servers and engines: one process, one file at a time.

@@ -56,8 +56,18 @@ export function useDatabase(db: AnyPgDatabase): Connection {
   return { db: db as unknown as SqlDatabase, close: async () => {} }
 }
 
+/** Options of the pools the backend opens for URLs. */
+export interface PoolOptions {
+  /** Named prepared statements (false for a transaction pooler such as PgBouncer before 1.21). */
+  readonly prepare: boolean
+}
+
 /** Opens a postgres.js pool for a connection string; closing the backend ends it. */
-export async function openDsn(dsn: unknown, maxConnections: number): Promise<Connection> {
+export async function openDsn(
+  dsn: unknown,
+  maxConnections: number,
+  { prepare }: PoolOptions = { prepare: true },
+): Promise<Connection> {
   if (typeof dsn !== 'string' || !/^postgres(ql)?:\/\//.test(dsn)) {
     throw new InvalidArgumentError('expected dsn to be a postgres:// or postgresql:// URL')
   }
@@ -76,6 +86,7 @@ export async function openDsn(dsn: unknown, maxConnections: number): Promise<Con
     // Notices ("already exists, skipping") are expected during initialize: keep them off stdout.
     client = postgres(dsn, {
       max: maxConnections,
+      prepare,
       onnotice: () => {},
       backoff: reconnectDelay,
       // postgres.js would query the array types on every new connection, and that query's

@@ -13,13 +13,15 @@ export {
   migrationsTable,
 } from './migrations.js'
 export { nearest, type NearestTo } from './nearest.js'
-export { PgvectorBackend } from './pgvector-backend.js'
+export { PgvectorBackend, type PgvectorStats } from './pgvector-backend.js'
 export {
   ITERATIVE_SCAN_MODES,
   type IterativeScanMode,
   type PgvectorBackendConfig,
   type PgvectorSearchOptions,
 } from './pgvector-backend-config.js'
+export type { ReplicaStatus } from './replica.js'
+export type { ReplicaOptions } from './replica-config.js'
 export {
   type TableLayoutOptions,
   VECTOR_INDEX_KINDS,

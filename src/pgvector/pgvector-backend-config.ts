@@ -20,6 +20,7 @@ import {
   type TableSpec,
 } from './table-spec.js'
 import { type PayloadTable, specOfTable } from './vector-table.js'
+import { type ReplicaOptions, type ResolvedReplicas, resolveReplicas } from './replica-config.js'
 
 /** How pgvector's iterative index scans run (pgvector >= 0.8). */
 export const ITERATIVE_SCAN_MODES = ['strict_order', 'relaxed_order', 'off'] as const
@@ -62,11 +63,22 @@ export interface PgvectorSearchOptions {
  * `P` is the payload type, inferred from `table` when it is a `vectorTable<P>()`.
  */
 export interface PgvectorBackendConfig<P extends object = Payload>
-  extends Omit<PgvectorSearchOptions, 'where'>, Omit<TableLayoutOptions, 'dimensions' | 'metric'> {
+  extends
+    Omit<PgvectorSearchOptions, 'where'>,
+    Omit<TableLayoutOptions, 'dimensions' | 'metric'>,
+    ReplicaOptions {
   /** A Postgres URL: the backend opens (and `close()` ends) its own postgres.js pool. */
   readonly dsn?: string
-  /** Pool size for `dsn`. Default: 10. */
+  /** Pool size for `dsn` (and for each replica URL). Default: 10. */
   readonly maxConnections?: number
+  /**
+   * Named prepared statements on the pools opened for `dsn` and replica URLs.
+   * `false` for a transaction pooler that cannot carry them (PgBouncer before
+   * 1.21 with `pool_mode = transaction`): statements then go unnamed, parsed
+   * on every call. For your own postgres.js client, create it with
+   * `prepare: false`. Default: true.
+   */
+  readonly prepare?: boolean
   /** The app's Drizzle database (postgres-js, node-postgres, PGlite, ...). Never closed by the backend. */
   readonly db?: AnyPgDatabase
   /**
@@ -123,6 +135,8 @@ export interface ResolvedConfig {
   readonly logger: Logger | undefined
   /** The app's own columns of a Drizzle table that hold payload keys. */
   readonly columns: readonly AppColumn[]
+  /** Read replicas, when configured. */
+  readonly replicas: ResolvedReplicas | undefined
 }
 
 /**
@@ -145,6 +159,11 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
     maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
     logger: checkLogger(config.logger),
     columns: typeof config.table === 'object' ? appColumnsOf(config.table) : [],
+    replicas: resolveReplicas(config, {
+      embedded: config.dsn === undefined && config.db === undefined,
+      maxConnections: count('maxConnections', config.maxConnections, 10, 1),
+      prepare: prepareOption(config.prepare),
+    }),
   })
 }
 
@@ -194,7 +213,8 @@ function connector<P extends object>(config: PgvectorBackendConfig<P>): () => Pr
     if (typeof dsn !== 'string' || !/^postgres(ql)?:\/\//.test(dsn)) {
       throw new InvalidArgumentError('expected dsn to be a postgres:// or postgresql:// URL')
     }
-    return () => openDsn(dsn, maxConnections)
+    const prepare = prepareOption(config.prepare)
+    return () => openDsn(dsn, maxConnections, { prepare })
   }
   if (config.db !== undefined) {
     const connection = useDatabase(config.db)
@@ -239,6 +259,13 @@ export function resolveSearchOptions(options: PgvectorSearchOptions): PgvectorSe
 
 function count(name: string, value: unknown, fallback: number, min = 0, max = 2 ** 31 - 1): number {
   return value === undefined ? fallback : wholeNumber(name, value, [min, max])
+}
+
+function prepareOption(prepare: unknown): boolean {
+  if (prepare !== undefined && typeof prepare !== 'boolean') {
+    throw new InvalidArgumentError('expected prepare to be a boolean')
+  }
+  return prepare ?? true
 }
 
 function checkLogger(logger: unknown): Logger | undefined {

@@ -1,4 +1,4 @@
-import type { Vector } from '../core/backend.js'
+import type { BackendStats, Vector } from '../core/backend.js'
 import type { VectorStoreError } from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
@@ -13,6 +13,15 @@ import {
   resolveConfig,
 } from './pgvector-backend-config.js'
 import { PgvectorEngine } from './pgvector-engine.js'
+import type { ReplicaStatus } from './replica.js'
+
+/** What `PgvectorBackend.stats()` reports: the common stats, and the replicas when there are some. */
+export interface PgvectorStats extends BackendStats {
+  /** Each read replica's state, lag and reads answered (with `replicas` only). */
+  readonly replicas?: readonly ReplicaStatus[]
+  /** Reads the primary answered although replicas are configured: none up, none caught up in time, or a replica failed mid-read (with `replicas` only). */
+  readonly primaryReads?: number
+}
 
 /**
  * Stores entries in a Postgres table with a pgvector column, created at
@@ -88,6 +97,30 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
   ): Promise<SearchPlan> {
     const { query, k, filter } = this.checkSearch(vector, topK, filters)
     return this.run('explain', (engine) => engine.explain(query, k, filter, options))
+  }
+
+  /** Entry count, dimension, metric, vector index and sizes; with replicas, their state and lag. */
+  override async stats(): Promise<PgvectorStats> {
+    const stats = await super.stats()
+    const replication = await this.run('stats', (engine) => engine.replication())
+    return replication === undefined ? stats : { ...stats, ...replication }
+  }
+
+  /**
+   * With `readYourWrites`, makes later reads see everything committed on the
+   * primary so far, as after the backend's own writes: call it after
+   * committing writes the backend did not make, such as your transaction
+   * around `withTransaction(tx)`. A no-op without replicas.
+   *
+   * @example
+   * ```ts
+   * await db.transaction(async (tx) => backend.withTransaction(tx).upsert('a#0', vector, payload))
+   * await backend.markWritten()
+   * const hits = await backend.search(vector, 10, {}) // sees a#0, even on a replica
+   * ```
+   */
+  async markWritten(): Promise<void> {
+    await this.run('markWritten', (engine) => engine.markWritten())
   }
 
   /** Refreshes the planner's statistics for the table (`ANALYZE`); `upsertMany` does it after large loads. */

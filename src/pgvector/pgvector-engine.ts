@@ -28,6 +28,7 @@ import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
 import { checkAppColumnValues, payloadExpression } from './app-columns.js'
 import { sizesQuery } from './schema-sql.js'
+import { ReadReplicas, type ReplicationStatus } from './replicas.js'
 import { prepareTable, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
 import {
@@ -54,6 +55,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   // Large loads may go through COPY into a temporary table (driver and privilege allow it).
   readonly #copyLoads: boolean
   readonly #columns: AppColumns
+  // Read replicas: reads go there, writes record what later reads must see.
+  readonly #replicas: ReadReplicas | undefined
 
   private constructor(
     config: ResolvedConfig,
@@ -61,9 +64,10 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     state: TableState,
     db: SqlDatabase,
     copyLoads: boolean,
-    inTransaction = false,
+    { inTransaction = false, replicas }: { inTransaction?: boolean; replicas?: ReadReplicas } = {},
   ) {
     this.#config = config
+    this.#replicas = replicas
     this.#connection = connection
     this.#state = state
     this.#db = db
@@ -99,7 +103,9 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       const db =
         onPostgresJs(connection.db, logger) ?? onPglite(connection.db, logger) ?? connection.db
       const copyLoads = db !== connection.db && (await mayCreateTempTables(db))
-      return new PgvectorEngine(config, connection, state, db, copyLoads)
+      const replicas =
+        config.replicas && (await ReadReplicas.open(config.replicas, db, config.logger))
+      return new PgvectorEngine(config, connection, state, db, copyLoads, { replicas })
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)
@@ -112,7 +118,9 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
    */
   inTransaction(tx: AnyPgDatabase): PgvectorEngine {
     const connection = useDatabase(tx)
-    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false, true)
+    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false, {
+      inTransaction: true,
+    })
   }
 
   get metric() {
@@ -140,7 +148,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
         payload: JSON.stringify(record.payload),
       }
       await this.#db.execute(upsertQuery(this.#target, [row]))
-      return
+      return this.#wrote()
     }
     const config = this.#config
     const defer =
@@ -155,6 +163,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       },
       records,
     )
+    await this.#wrote()
     if (rebuilt || records.length >= config.analyzeAfterRows) await this.analyze()
   }
 
@@ -166,7 +175,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   ): Promise<SearchHit[]> {
     const where = this.#where(filter, options.where)
     const tuning = { ...this.#tuning(filter, options), exact: options.exact === true }
-    return runSearch(this.#search, vectorLiteral(query), topK, where, tuning)
+    const literal = vectorLiteral(query)
+    return this.#read((db) => runSearch({ ...this.#search, db }, literal, topK, where, tuning))
   }
 
   explain(
@@ -189,30 +199,35 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
   async delete(ids: readonly string[]): Promise<void> {
     for (const id of ids) await this.#db.execute(deleteByIdQuery(this.#target, id))
+    await this.#wrote()
   }
 
   async deleteWhere(filter: FilterNode): Promise<void> {
     await this.#db.execute(deleteQuery(this.#target, this.#where(filter)))
+    await this.#wrote()
   }
 
   /** A transactional `DELETE`, which needs no more than DELETE privilege. */
   async clearAll(): Promise<void> {
     await this.#db.execute(deleteQuery(this.#target, sql`TRUE`))
+    await this.#wrote()
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
     const query = listQuery(this.#target, this.#where(filter), limit, after)
-    const rows = rowsOf(await this.#db.execute(query))
+    const rows = rowsOf(await this.#read((db) => db.execute(query)))
     return rows.map((row) => ({ id: String(row['id']), payload: payloadOf(row['payload']) }))
   }
 
   async count(filter: FilterNode): Promise<number> {
-    const rows = rowsOf(await this.#db.execute(countQuery(this.#target, this.#where(filter))))
+    const query = countQuery(this.#target, this.#where(filter))
+    const rows = rowsOf(await this.#read((db) => db.execute(query)))
     return Number(rows[0]?.['count'] ?? 0)
   }
 
   async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
-    const rows = rowsOf(await this.#db.execute(getByIdsQuery(this.#target, ids)))
+    const query = getByIdsQuery(this.#target, ids)
+    const rows = rowsOf(await this.#read((db) => db.execute(query)))
     const found = new Map(rows.map((row) => [String(row['id']), row]))
     return ids.flatMap((id) => {
       const row = found.get(id)
@@ -243,9 +258,30 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     await this.#db.execute(sql`ANALYZE ${this.#target.table}`)
   }
 
-  /** Ends the pool or embedded database the backend opened (never an injected one). */
-  close(): Promise<void> {
-    return this.#connection.close()
+  /** The replicas' state and lag; undefined without replicas. */
+  replication(): Promise<ReplicationStatus | undefined> {
+    return this.#replicas?.status(this.#db) ?? Promise.resolve(undefined)
+  }
+
+  /** Later reads see what is committed on the primary now (writes the backend did not make). */
+  markWritten(): Promise<void> {
+    return this.#wrote()
+  }
+
+  /** Ends the pools or embedded database the backend opened (never an injected one). */
+  async close(): Promise<void> {
+    await Promise.all([this.#connection.close(), this.#replicas?.close()])
+  }
+
+  // A read: on a replica when there are some (see ReadReplicas), else on this engine's database.
+  #read<T>(body: (db: SqlDatabase) => PromiseLike<T>): Promise<T> {
+    const run = async (db: SqlDatabase) => body(db)
+    return this.#replicas === undefined ? run(this.#db) : this.#replicas.read(this.#db, run)
+  }
+
+  // After a write committed: reads that follow must see it.
+  async #wrote(): Promise<void> {
+    await this.#replicas?.wrote(this.#db)
   }
 
   #tuning(filter: FilterNode, options: PgvectorSearchOptions): SearchTuning {

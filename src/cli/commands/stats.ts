@@ -2,26 +2,30 @@ import { type Command, positionals } from '../command.js'
 import { formatBytes, print, printTable } from '../output.js'
 import { URI_FORMS } from '../store-uri.js'
 import type { BackendStats } from '../../index.js'
+import type { ReplicaStatus } from '../../pgvector/index.js'
 import { openStore } from '../stores/open-store.js'
 
 /** `vecstore stats URI`: count, dimension, metric, index and size. */
 export const statsCommand: Command = {
   name: 'stats',
   summary: 'print count, dimension, metric, index and size of a store',
-  help: `Usage: vecstore stats URI [--json]
+  help: `Usage: vecstore stats URI [--replica URL]... [--json]
 
 Prints a store's entry count, dimension, metric, vector index (kind and
 parameters) and size on disk. Reads only: a missing store is an error.
+With --replica (postgres:// stores), also each replica's state and lag.
 
 Options:
-  --json        print one JSON object instead of a table
-  -h, --help    show this help
+  --replica URL  a read replica of the postgres:// store (repeatable)
+  --json         print one JSON object instead of a table
+  -h, --help     show this help
 
 ${URI_FORMS}`,
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, replica: { type: 'string', multiple: true } },
   async run(args) {
     const [uri] = positionals(args, ['URI'])
-    const store = await openStore(uri as string, { mode: 'read' })
+    const replicas = (args.values['replica'] ?? []) as string[]
+    const store = await openStore(uri as string, { mode: 'read', replicas })
     try {
       const stats = await store.backend.stats()
       if (args.values['json'] === true)
@@ -45,6 +49,7 @@ function statsJson(stats: BackendStats) {
       ...stats.parameters,
     ]),
     sizes: Object.fromEntries(stats.sizes),
+    ...replicationOf(stats),
   }
 }
 
@@ -58,5 +63,30 @@ function statsRows(stats: BackendStats): [string, string][] {
     ['metric', stats.metric],
     ['index', params === '' ? stats.kind : `${stats.kind} (${params})`],
     ['size', sizes === '' ? 'not reported by the server' : sizes],
+    ...replicaRows(stats),
   ]
+}
+
+/** What a pgvector backend with replicas adds to its stats. */
+interface Replication {
+  readonly replicas: readonly ReplicaStatus[]
+  readonly primaryReads: number
+}
+
+function replicationOf(stats: BackendStats): Replication | Record<never, never> {
+  const { replicas, primaryReads } = stats as Partial<Replication>
+  return replicas === undefined ? {} : { replicas, primaryReads: primaryReads ?? 0 }
+}
+
+// One row per replica: state, then lag (bytes of WAL to replay, seconds behind).
+function replicaRows(stats: BackendStats): [string, string][] {
+  const replication = replicationOf(stats)
+  if (!('replicas' in replication)) return []
+  return replication.replicas.map((status) => {
+    const lag =
+      status.state === 'up'
+        ? `, lag ${formatBytes(status.lagBytes ?? 0)}${status.lagSeconds === undefined ? '' : ` (${status.lagSeconds.toFixed(3)} s)`}`
+        : ''
+    return [status.replica, `${status.state}${lag}`]
+  })
 }

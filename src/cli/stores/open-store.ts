@@ -7,7 +7,7 @@ import {
   StoreNotFoundError,
   type VectorBackend,
 } from '../../index.js'
-import { inContext } from '../cli-errors.js'
+import { inContext, UsageError } from '../cli-errors.js'
 import { parseStoreUri, redactUri, type StoreLocation } from '../store-uri.js'
 
 /** What `explain` prints: whether a search uses a vector index, and how it runs. */
@@ -41,6 +41,8 @@ export interface OpenStoreOptions {
   readonly metric?: DistanceMetric
   /** Dimension for a store created now; an existing one with another dimension is refused. */
   readonly dim?: number
+  /** Read replicas of a `postgres://` store (their URLs); other stores refuse them. */
+  readonly replicas?: readonly string[]
 }
 
 /** Opens the store a URI names; errors say which URI (password redacted). */
@@ -69,6 +71,10 @@ async function openBackend(
     ...(options.dim !== undefined && { dim: options.dim }),
   }
   const write = options.mode === 'write'
+  const replicas = options.replicas ?? []
+  if (replicas.length > 0 && location.kind !== 'postgres') {
+    throw new UsageError('replicas apply to postgres:// stores only')
+  }
   switch (location.kind) {
     case 'memory':
       mustExist(write, location.path, `no snapshot file at ${location.path}`)
@@ -88,7 +94,7 @@ async function openBackend(
       }
       return PgvectorBackend.create({
         ...(location.kind === 'postgres'
-          ? { dsn: location.dsn, maxConnections: 4 }
+          ? { dsn: location.dsn, maxConnections: 4, ...(replicas.length > 0 && { replicas }) }
           : { pglite: location.dir }),
         ...(location.table !== undefined && { table: location.table }),
         ...(location.schema !== undefined && { schema: location.schema }),
