@@ -1,4 +1,10 @@
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from './backend.js'
+import type {
+  IndexDescription,
+  IndexRecord,
+  ListedEntry,
+  SearchHit,
+  StoredRecord,
+} from './backend.js'
 import type { FilterNode } from './filter.js'
 import type { DistanceMetric } from './metric.js'
 
@@ -39,6 +45,26 @@ export interface VectorEngine<SearchOptions = never> {
   describe?(): Promise<IndexDescription>
   /** Engine-specific checks on a validated vector (e.g. a half-precision range). */
   checkVector?(vector: Float32Array): void
+  /**
+   * The `records` capability: deletes `delete`, writes `upsert`, then writes
+   * `putRecords` and deletes `deleteRecords`, as one transaction where the
+   * engine has them. `clearAll` deletes the records too.
+   */
+  applyChange?(change: EngineChange): Promise<void>
+  /** The records with these keys, in the order asked; missing keys are skipped. */
+  getRecords?(keys: readonly string[]): Promise<IndexRecord[]>
+  /** Records whose key starts with `prefix`, in key order (code points), after `after`, at most `limit`. */
+  listRecords?(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]>
+  /** True when readers see all of an `applyChange` or none of it. Default: false. */
+  readonly atomicChanges?: boolean
   /** Releases what the engine opened; called once, after calls in flight have settled. */
   close(): Promise<void>
+}
+
+/** A validated {@link IndexChange}, as an engine receives it. */
+export interface EngineChange {
+  readonly upsert: readonly StoredRecord[]
+  readonly delete: readonly string[]
+  readonly putRecords: readonly IndexRecord[]
+  readonly deleteRecords: readonly string[]
 }

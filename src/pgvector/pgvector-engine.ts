@@ -1,6 +1,12 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
-import type { VectorEngine } from '../core/engine.js'
+import type {
+  IndexDescription,
+  IndexRecord,
+  ListedEntry,
+  SearchHit,
+  StoredRecord,
+} from '../core/backend.js'
+import type { EngineChange, VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
 import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
 import {
@@ -21,6 +27,7 @@ import {
 import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
 import { checkAppColumnValues, payloadExpression } from './app-columns.js'
+import { RecordStore } from './record-store.js'
 import { sizesQuery } from './schema-sql.js'
 import { prepareTable, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
@@ -48,6 +55,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   // Large loads may go through COPY into a temporary table (driver and privilege allow it).
   readonly #copyLoads: boolean
   readonly #columns: AppColumns
+  readonly #records: RecordStore
 
   private constructor(
     config: ResolvedConfig,
@@ -55,9 +63,11 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     state: TableState,
     db: SqlDatabase,
     copyLoads: boolean,
+    records: RecordStore,
     inTransaction = false,
   ) {
     this.#config = config
+    this.#records = records
     this.#connection = connection
     this.#state = state
     this.#db = db
@@ -93,7 +103,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       const db =
         onPostgresJs(connection.db, logger) ?? onPglite(connection.db, logger) ?? connection.db
       const copyLoads = db !== connection.db && (await mayCreateTempTables(db))
-      return new PgvectorEngine(config, connection, state, db, copyLoads)
+      const records = new RecordStore(config.records, config.manageSchema)
+      return new PgvectorEngine(config, connection, state, db, copyLoads, records)
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)
@@ -106,7 +117,15 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
    */
   inTransaction(tx: AnyPgDatabase): PgvectorEngine {
     const connection = useDatabase(tx)
-    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false, true)
+    return new PgvectorEngine(
+      this.#config,
+      connection,
+      this.#state,
+      connection.db,
+      false,
+      this.#records,
+      true,
+    )
   }
 
   get metric() {
@@ -188,9 +207,32 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     await this.#db.execute(deleteQuery(this.#target, this.#where(filter)))
   }
 
-  /** A transactional `DELETE`, which needs no more than DELETE privilege. */
+  /** A transactional `DELETE` of the entries and the records, which needs no more than DELETE privilege. */
   async clearAll(): Promise<void> {
-    await this.#db.execute(deleteQuery(this.#target, sql`TRUE`))
+    await this.#db.transaction(async (tx) => {
+      await tx.execute(deleteQuery(this.#target, sql`TRUE`))
+      await this.#records.clear(tx)
+    })
+  }
+
+  /** Entries and records change in one transaction. */
+  readonly atomicChanges = true
+
+  /** Deletes and writes entries, then writes and deletes records, in one transaction. */
+  async applyChange(change: EngineChange): Promise<void> {
+    const { columns } = this.#target
+    if (columns.length > 0)
+      for (const record of change.upsert) checkAppColumnValues(columns, record.payload)
+    await this.#records.apply(this.#db, this.#target, change, this.#copyLoads)
+    if (change.upsert.length >= this.#config.analyzeAfterRows) await this.analyze()
+  }
+
+  getRecords(keys: readonly string[]): Promise<IndexRecord[]> {
+    return this.#records.get(this.#db, keys)
+  }
+
+  listRecords(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]> {
+    return this.#records.list(this.#db, prefix, limit, after)
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
