@@ -1,0 +1,139 @@
+import { InvalidArgumentError } from '../core/errors.js'
+import { wholeNumber } from '../internal/options.js'
+
+/**
+ * Splits a document's text into chunks to embed. `VectorStore.index` calls it
+ * for each new or changed document; `fingerprint` names its settings, so that
+ * changing them re-splits every document on the next run.
+ */
+export interface TextSplitter {
+  /** Identifies the splitter and its settings. Default: none (changes then go unnoticed). */
+  readonly fingerprint?: string
+  /** The chunks of a text, in order. */
+  split(text: string): readonly string[] | Promise<readonly string[]>
+}
+
+/** Measures a text: characters by default, or tokens with a tokenizer's count. */
+export type TokenCounter = (text: string) => number
+
+/** Options of {@link RecursiveTextSplitter}. */
+export interface RecursiveTextSplitterConfig {
+  /** Largest chunk, in the units of `counter`. Default: 1000. */
+  readonly chunkSize?: number
+  /** How much of the end of a chunk the next one repeats, in the units of `counter`. Default: 100. */
+  readonly chunkOverlap?: number
+  /** The length of a text: characters by default, or your tokenizer's token count. */
+  readonly counter?: TokenCounter
+  /** A name for `counter` in the fingerprint (e.g. `'cl100k'`). Default: `'chars'`, or `'custom'` with a counter. */
+  readonly counterName?: string
+  /** `'markdown'` splits at headings before paragraphs. Default: `'text'`. */
+  readonly format?: 'text' | 'markdown'
+}
+
+// Coarse to fine: headings (markdown), paragraphs, lines, sentences, words, characters.
+// Each separator stays at the end of the piece before it, so pieces join back into the text.
+const HEADINGS = /(?<=\n)(?=#{1,6}\s)/
+const TEXT_SEPARATORS: readonly RegExp[] = [
+  /(?<=\n[ \t]*\n)/,
+  /(?<=\n)/,
+  /(?<=[.!?…。！？]["'’”)\]]*\s)/u,
+  /(?<=\s)/,
+]
+
+/**
+ * A recursive text splitter: paragraphs first, then lines, sentences and
+ * words, so a chunk breaks at the largest boundary that keeps it within
+ * `chunkSize`; neighbouring chunks share `chunkOverlap`. Sizes are characters,
+ * or tokens through a pluggable `counter`. Chunks are exact (trimmed)
+ * substrings of the text.
+ *
+ * @example
+ * ```ts
+ * const splitter = new RecursiveTextSplitter({ chunkSize: 800, chunkOverlap: 80, format: 'markdown' })
+ * const chunks = splitter.split(text)
+ * ```
+ */
+export class RecursiveTextSplitter implements TextSplitter {
+  /** The settings, as `VectorStore.index` hashes them. */
+  readonly fingerprint: string
+  readonly #size: number
+  readonly #overlap: number
+  readonly #counter: TokenCounter
+  readonly #separators: readonly RegExp[]
+
+  constructor(config: RecursiveTextSplitterConfig = {}) {
+    const owner = 'RecursiveTextSplitter'
+    this.#size = wholeNumber('chunkSize', config.chunkSize ?? 1000, [1, 1_000_000], owner)
+    this.#overlap = wholeNumber('chunkOverlap', config.chunkOverlap ?? 100, [0, 1_000_000], owner)
+    if (this.#overlap >= this.#size) {
+      throw new InvalidArgumentError(`${owner}: expected chunkOverlap to be less than chunkSize`)
+    }
+    if (config.counter !== undefined && typeof config.counter !== 'function') {
+      throw new InvalidArgumentError(`${owner}: expected counter to be a function`)
+    }
+    const format = config.format ?? 'text'
+    if (format !== 'text' && format !== 'markdown') {
+      throw new InvalidArgumentError(`${owner}: expected format to be 'text' or 'markdown'`)
+    }
+    this.#counter = config.counter ?? ((text) => text.length)
+    this.#separators = format === 'markdown' ? [HEADINGS, ...TEXT_SEPARATORS] : TEXT_SEPARATORS
+    const counterName = config.counterName ?? (config.counter ? 'custom' : 'chars')
+    this.fingerprint = `recursive-v1:${format}:${this.#size}:${this.#overlap}:${counterName}`
+  }
+
+  /** The chunks of `text`, in order; empty and whitespace-only chunks are left out. */
+  split(text: string): string[] {
+    if (typeof text !== 'string') throw new InvalidArgumentError('expected text to be a string')
+    return this.#merge(this.#pieces(text, 0))
+      .map((chunk) => chunk.trim())
+      .filter((chunk) => chunk !== '')
+  }
+
+  // Pieces no longer than chunkSize (a single character may be), split at the coarsest boundary.
+  #pieces(text: string, level: number): string[] {
+    if (this.#counter(text) <= this.#size) return [text]
+    const separator = this.#separators[level]
+    if (separator === undefined) return [...text]
+    const parts = text.split(separator).filter((part) => part !== '')
+    if (parts.length === 1) return this.#pieces(text, level + 1)
+    return parts.flatMap((part) => this.#pieces(part, level + 1))
+  }
+
+  // Packs pieces greedily into chunks; each next chunk starts with the tail that fits in the overlap.
+  #merge(pieces: readonly string[]): string[] {
+    const lengths = pieces.map((piece) => this.#counter(piece))
+    const chunks: string[] = []
+    let start = 0
+    while (start < pieces.length) {
+      let end = start
+      let size = 0
+      while (
+        end < pieces.length &&
+        (end === start || size + (lengths[end] as number) <= this.#size)
+      ) {
+        size += lengths[end] as number
+        end++
+      }
+      chunks.push(pieces.slice(start, end).join(''))
+      if (end === pieces.length) break
+      start = this.#overlapStart(lengths, start, end)
+    }
+    return chunks
+  }
+
+  // The first piece of the next chunk: as far back from `end` as the overlap allows, past `start`.
+  #overlapStart(lengths: readonly number[], start: number, end: number): number {
+    let next = end
+    let overlap = 0
+    while (next - 1 > start && overlap + (lengths[next - 1] as number) <= this.#overlap) {
+      overlap += lengths[next - 1] as number
+      next--
+    }
+    // The overlap plus the next piece must still fit in a chunk.
+    while (next < end && overlap + (lengths[end] as number) > this.#size) {
+      overlap -= lengths[next] as number
+      next++
+    }
+    return next
+  }
+}
