@@ -8,6 +8,7 @@ const LONG = [
   'test/reliability/postgres-faults.test.ts',
   'test/reliability/chroma-faults.test.ts',
   'test/reliability/load.test.ts',
+  'test/reliability/retrieval-load.test.ts',
 ]
 
 // Files that start servers and engines: one process, one file at a time.

@@ -91,7 +91,8 @@ export class RecursiveTextSplitter implements TextSplitter {
 
   // Pieces no longer than chunkSize (a single character may be), split at the coarsest boundary.
   #pieces(text: string, level: number): string[] {
-    if (this.#counter(text) <= this.#size) return [text]
+    // Trailing whitespace is trimmed from chunks: it does not count against the size.
+    if (this.#counter(text.trimEnd()) <= this.#size) return [text]
     const separator = this.#separators[level]
     if (separator === undefined) return [...text]
     const parts = text.split(separator).filter((part) => part !== '')
@@ -102,6 +103,8 @@ export class RecursiveTextSplitter implements TextSplitter {
   // Packs pieces greedily into chunks; each next chunk starts with the tail that fits in the overlap.
   #merge(pieces: readonly string[]): string[] {
     const lengths = pieces.map((piece) => this.#counter(piece))
+    // A chunk's last piece loses its trailing whitespace: only its trimmed length must fit.
+    const trimmed = pieces.map((piece) => this.#counter(piece.trimEnd()))
     const chunks: string[] = []
     let start = 0
     while (start < pieces.length) {
@@ -109,7 +112,7 @@ export class RecursiveTextSplitter implements TextSplitter {
       let size = 0
       while (
         end < pieces.length &&
-        (end === start || size + (lengths[end] as number) <= this.#size)
+        (end === start || size + (trimmed[end] as number) <= this.#size)
       ) {
         size += lengths[end] as number
         end++
