@@ -43,7 +43,8 @@ const TEXT_SEPARATORS: readonly RegExp[] = [
 /**
  * A recursive text splitter: paragraphs first, then lines, sentences and
  * words, so a chunk breaks at the largest boundary that keeps it within
- * `chunkSize`; neighbouring chunks share `chunkOverlap`. Sizes are characters,
+ * `chunkSize`; neighbouring chunks share `chunkOverlap`. With `format:
+ * 'markdown'`, every heading starts a new chunk. Sizes are characters,
  * or tokens through a pluggable `counter`. Chunks are exact (trimmed)
  * substrings of the text.
  *
@@ -60,6 +61,7 @@ export class RecursiveTextSplitter implements TextSplitter {
   readonly #overlap: number
   readonly #counter: TokenCounter
   readonly #separators: readonly RegExp[]
+  readonly #markdown: boolean
 
   constructor(config: RecursiveTextSplitterConfig = {}) {
     const owner = 'RecursiveTextSplitter'
@@ -76,7 +78,8 @@ export class RecursiveTextSplitter implements TextSplitter {
       throw new InvalidArgumentError(`${owner}: expected format to be 'text' or 'markdown'`)
     }
     this.#counter = config.counter ?? ((text) => text.length)
-    this.#separators = format === 'markdown' ? [HEADINGS, ...TEXT_SEPARATORS] : TEXT_SEPARATORS
+    this.#markdown = format === 'markdown'
+    this.#separators = this.#markdown ? [HEADINGS, ...TEXT_SEPARATORS] : TEXT_SEPARATORS
     const counterName = config.counterName ?? (config.counter ? 'custom' : 'chars')
     this.fingerprint = `recursive-v1:${format}:${this.#size}:${this.#overlap}:${counterName}`
   }
@@ -112,16 +115,23 @@ export class RecursiveTextSplitter implements TextSplitter {
       let size = 0
       while (
         end < pieces.length &&
-        (end === start || size + (trimmed[end] as number) <= this.#size)
+        (end === start ||
+          (size + (trimmed[end] as number) <= this.#size && !this.#opensSection(pieces[end])))
       ) {
         size += lengths[end] as number
         end++
       }
       chunks.push(pieces.slice(start, end).join(''))
       if (end === pieces.length) break
-      start = this.#overlapStart(lengths, start, end)
+      // A new section starts a chunk of its own, without the previous section's tail.
+      start = this.#opensSection(pieces[end]) ? end : this.#overlapStart(lengths, start, end)
     }
     return chunks
+  }
+
+  // Markdown: a heading starts a new chunk, so a chunk never spans two sections.
+  #opensSection(piece: string | undefined): boolean {
+    return this.#markdown && piece !== undefined && /^#{1,6}\s/.test(piece)
   }
 
   // The first piece of the next chunk: as far back from `end` as the overlap allows, past `start`.

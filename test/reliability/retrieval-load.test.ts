@@ -89,6 +89,8 @@ describe.each(BACKENDS)('a 10k-chunk corpus on %s', (_, open) => {
 const SOURCES = 20
 const READERS = 4
 const CALLS_PER_READER = 250
+// Replacement rounds at least (a third of the sources each).
+const MIN_ROUNDS = 6
 
 // Version v of source s: 4 chunks when v is odd, 6 when even, each naming source, version and position.
 function version(s: number, v: number): SourceDocument {
@@ -132,7 +134,8 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
     const scope = new StoreScope({ corpus: 'race' })
     const store = new VectorStore(await open(embedder.dimensions), {
       embedder,
-      splitter: new RecursiveTextSplitter({ chunkSize: 200, chunkOverlap: 0 }),
+      // Each paragraph (about 100 characters) is one chunk: two never fit in one.
+      splitter: new RecursiveTextSplitter({ chunkSize: 150, chunkOverlap: 0 }),
     })
     try {
       const versions = Array.from({ length: SOURCES }, () => 1)
@@ -142,8 +145,9 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
       )
       let reading = true
       let replacements = 0
+      let rounds = 0
       const writer = async () => {
-        for (let round = 0; reading; round++) {
+        for (let round = 0; reading; round = ++rounds) {
           // A third of the sources get their next version, five per atomic change.
           const picked = versions.map((_, s) => s).filter((s) => (s + round) % 3 === 0)
           for (const s of picked) versions[s] = (versions[s] as number) + 1
@@ -155,16 +159,20 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
         }
       }
       const anomalies: Anomalies = { mixed: 0, duplicated: 0, missing: 0 }
+      let calls = 0
+      // Each reader makes its calls, and goes on until the writer has replaced every source a few times.
       const reader = async () => {
-        for (let call = 0; call < CALLS_PER_READER; call++) {
+        for (let call = 0; call < CALLS_PER_READER || rounds < MIN_ROUNDS; call++) {
           check(await store.retrieve('source version chunk', { topK: 500, scope }), anomalies)
+          calls++
         }
       }
       const writing = writer()
       await Promise.all(Array.from({ length: READERS }, reader))
       reading = false
       await writing
-      expect(replacements).toBeGreaterThan(20)
+      expect(calls).toBeGreaterThanOrEqual(READERS * CALLS_PER_READER)
+      expect(replacements).toBeGreaterThanOrEqual(MIN_ROUNDS * 6)
       expect(anomalies).toEqual({ mixed: 0, duplicated: 0, missing: 0 })
     } finally {
       await store.close()

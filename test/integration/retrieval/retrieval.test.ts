@@ -4,6 +4,7 @@ import {
   EmbeddingModelMismatchError,
   InvalidArgumentError,
   RecursiveTextSplitter,
+  type SourceDocument,
   StoreScope,
   VectorStore,
 } from '../../../src/index.js'
@@ -78,7 +79,7 @@ describe.each(backendsFor(engines, 'retrieval'))('the retrieval runtime on %s', 
       await store.index(corpus())
       embedder.reset()
       const changed = corpus()
-      const big = changed[2] as { id: string; content: string; metadata: object }
+      const big = changed[2] as SourceDocument
       changed[2] = { ...big, content: big.content.replace('Part 3005:', 'Part 3005 (edited):') }
       const result = await store.index(changed, { batchSize: 1 })
       expect(result).toMatchObject({ numAdded: 1, numDeleted: 1, numSkipped: 16, numEmbedded: 1 })
