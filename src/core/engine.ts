@@ -63,8 +63,12 @@ export interface VectorEngine<SearchOptions = never> {
 
 /** A validated {@link IndexChange}, as an engine receives it. */
 export interface EngineChange {
+  /** Entries to write, validated (vectors float32 of the index dimension). */
   readonly upsert: readonly StoredRecord[]
+  /** Ids of entries to delete, before the writes. */
   readonly delete: readonly string[]
+  /** Records to write, after the entries. */
   readonly putRecords: readonly IndexRecord[]
+  /** Keys of records to delete, last. */
   readonly deleteRecords: readonly string[]
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import type { IndexRecord, VectorBackend } from '../core/backend.js'
+import type { IndexChange, IndexRecord, VectorBackend } from '../core/backend.js'
 import {
   DimensionMismatchError,
+  type VectorStoreError,
   InvalidArgumentError,
   InvalidIdError,
   InvalidPayloadError,
@@ -17,6 +18,8 @@ import {
   type TestHarness,
   withBackend,
 } from './harness.js'
+
+type ErrorClass = abstract new (...args: never[]) => VectorStoreError
 
 const NESTED = { hash: 'h1', chunks: ['a', 'b'], meta: { deep: { list: [1, 2.5, null, true] } } }
 
@@ -100,7 +103,7 @@ export function recordCases(
       })
       const before = await observe(backend, [1, 0, 0])
       const entry = { id: 'new', vector: [0, 1, 0], payload: {} }
-      const bad: [string, Parameters<typeof records.applyChange>[0], Function][] = [
+      const bad: [string, IndexChange, ErrorClass][] = [
         [
           'a wrong dimension',
           { upsert: [entry, { id: 'x', vector: [1, 0], payload: {} }] },
@@ -120,7 +123,7 @@ export function recordCases(
         ['a change that is not an object', null as never, InvalidArgumentError],
       ]
       for (const [what, change, errorClass] of bad) {
-        await rejectsWith(() => records.applyChange(change), errorClass as never, what)
+        await rejectsWith(() => records.applyChange(change), errorClass, what)
       }
       assert.deepEqual(await observe(backend, [1, 0, 0]), before)
       assert.deepEqual(await records.getRecords(['kept', 'k']), [{ key: 'kept', value: { n: 1 } }])

@@ -165,12 +165,21 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
         for (let call = 0; call < CALLS_PER_READER || rounds < MIN_ROUNDS; call++) {
           check(await store.retrieve('source version chunk', { topK: 500, scope }), anomalies)
           calls++
+          // Requests reach an app from I/O: a reader that never leaves the microtask queue would
+          // starve the snapshot journal's file writes (the in-memory backend answers without I/O).
+          await new Promise((resolve) => setImmediate(resolve))
         }
       }
-      const writing = writer()
+      let failed: unknown
+      // A failed writer ends the readers too (they would wait for its rounds forever).
+      const writing = writer().catch((error: unknown) => {
+        failed = error
+        rounds = MIN_ROUNDS
+      })
       await Promise.all(Array.from({ length: READERS }, reader))
       reading = false
       await writing
+      if (failed !== undefined) throw failed
       expect(calls).toBeGreaterThanOrEqual(READERS * CALLS_PER_READER)
       expect(replacements).toBeGreaterThanOrEqual(MIN_ROUNDS * 6)
       expect(anomalies).toEqual({ mixed: 0, duplicated: 0, missing: 0 })
