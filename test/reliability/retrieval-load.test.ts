@@ -83,7 +83,7 @@ describe.each(BACKENDS)('a 10k-chunk corpus on %s', (_, open) => {
     } finally {
       await store.close()
     }
-  })
+  }, 900_000)
 })
 
 const SOURCES = 20
@@ -156,6 +156,8 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
             { scope, batchSize: 5 },
           )
           replacements += picked.length
+          // Writes, too, come from I/O (see the readers).
+          await new Promise((resolve) => setImmediate(resolve))
         }
       }
       const anomalies: Anomalies = { mixed: 0, duplicated: 0, missing: 0 }
@@ -186,5 +188,5 @@ describe.each(BACKENDS)('1,000 retrieve calls during replacements on %s', (_, op
     } finally {
       await store.close()
     }
-  })
+  }, 900_000)
 })
