@@ -10,6 +10,7 @@ const LONG = [
   'test/reliability/load.test.ts',
   'test/reliability/replicas.test.ts',
   'test/reliability/pgbouncer.test.ts',
+  'test/reliability/retrieval-load.test.ts',
 ]
 
 // Files that start servers and engines: one process, one file at a time.

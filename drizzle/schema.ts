@@ -1,3 +1,4 @@
+import { recordTable } from '../src/pgvector/record-table.js'
 import { vectorTable } from '../src/pgvector/vector-table.js'
 
 /**
@@ -8,3 +9,10 @@ import { vectorTable } from '../src/pgvector/vector-table.js'
  * (`vectorTable('docs', { dimensions: 1536 })`) in your schema instead.
  */
 export const vecstoreVectors = vectorTable('vecstore_vectors')
+
+/**
+ * The records vecstore keeps beside `vecstore_vectors` (what the retrieval
+ * runtime knows about each source document), as `PgvectorBackend` creates
+ * them on first use: `recordTable()` with the default name `<table>_records`.
+ */
+export const vecstoreRecords = recordTable('vecstore_vectors_records')

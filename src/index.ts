@@ -3,9 +3,12 @@
 
 export type {
   BackendStats,
+  IndexChange,
   IndexDescription,
+  IndexRecord,
   ListedEntry,
   ListOptions,
+  RecordListOptions,
   SearchHit,
   SearchOptions,
   StoredRecord,
@@ -13,12 +16,13 @@ export type {
   VectorBackend,
   VectorRecord,
 } from './core/backend.js'
-export type { VectorEngine } from './core/engine.js'
+export type { EngineChange, VectorEngine } from './core/engine.js'
 export {
   BackendConnectionError,
   BackendQueryError,
   CapacityExceededError,
   DimensionMismatchError,
+  EmbeddingModelMismatchError,
   EmptyFilterError,
   type EngineErrorOptions,
   InvalidArgumentError,
@@ -54,18 +58,42 @@ export {
   type SearchOptionsOf,
 } from './core/runtime-backend.js'
 export { compareIds } from './core/validate.js'
+export {
+  type AiSdkEmbedderConfig,
+  AiSdkEmbedder,
+  type EmbeddingModelLike,
+} from './embedding/ai-sdk-embedder.js'
+export type { EmbeddingOptions, EmbeddingRetryOptions } from './embedding/embed-batches.js'
 export type { Embedder } from './embedding/embedder.js'
 export { HashingEmbedder } from './embedding/hashing-embedder.js'
+export {
+  loadDocuments,
+  type LoadDocumentsOptions,
+  loadMarkdownFile,
+  type LoadOptions,
+  loadTextFile,
+  type SourceDocument,
+} from './embedding/loaders.js'
+export {
+  RecursiveTextSplitter,
+  type RecursiveTextSplitterConfig,
+  type TextSplitter,
+  type TokenCounter,
+} from './embedding/text-splitter.js'
 export { InMemoryVectorBackend } from './memory/in-memory-vector-backend.js'
 export type { InMemoryVectorBackendConfig } from './memory/in-memory-vector-backend-config.js'
+export type { IndexOptions, IndexProgress, IndexResult } from './store/indexer.js'
+export { CLEANUP_MODES, type CleanupMode } from './store/source-plan.js'
 export { StoreScope } from './store/store-scope.js'
 export {
   CORE_FIELDS,
   type EntryInput,
+  type RetrieveOptions,
   type StoredEntry,
   type StorePage,
   type StoreQuery,
   type StoreResult,
   type StoreSearch,
   VectorStore,
+  type VectorStoreConfig,
 } from './store/vector-store.js'

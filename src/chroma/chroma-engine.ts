@@ -3,12 +3,13 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   IndexDescription,
+  IndexRecord,
   ListedEntry,
   SearchHit,
   SearchOptions,
   StoredRecord,
 } from '../core/backend.js'
-import type { VectorEngine } from '../core/engine.js'
+import type { EngineChange, VectorEngine } from '../core/engine.js'
 import type { FilterNode } from '../core/filter.js'
 import { compareIds } from '../core/validate.js'
 import type { CheckedConfig } from './chroma-backend-options.js'
@@ -20,6 +21,7 @@ import {
 } from './chroma-collection.js'
 import { type Connection, openConnection } from './chroma-connection.js'
 import { isTransientChromaError, wrapChromaError } from './chroma-errors.js'
+import { ChromaRecords } from './chroma-records.js'
 import { allIds, exactNearest, nearest, payloadsOf, recordsOf } from './chroma-reads.js'
 import { deleteAll, toNumbers, upsertRecords } from './chroma-writes.js'
 import { type CompiledFilter, compileFilter } from './where.js'
@@ -29,6 +31,7 @@ export class ChromaEngine implements VectorEngine {
   readonly #config: CheckedConfig
   readonly #connection: Connection
   readonly #opened: OpenCollection
+  readonly #records: ChromaRecords
   #dim: number | undefined
   #writes: Promise<unknown> = Promise.resolve()
 
@@ -37,6 +40,7 @@ export class ChromaEngine implements VectorEngine {
     this.#connection = connection
     this.#opened = opened
     this.#dim = opened.dim
+    this.#records = new ChromaRecords(connection.client, config.collection, opened.maxBatchSize)
   }
 
   /**
@@ -128,7 +132,33 @@ export class ChromaEngine implements VectorEngine {
 
   clearAll(): Promise<void> {
     const { collection, maxBatchSize } = this.#opened
-    return this.#write(() => deleteAll(collection, undefined, maxBatchSize))
+    return this.#write(async () => {
+      await deleteAll(collection, undefined, maxBatchSize)
+      await this.#records.clear()
+    })
+  }
+
+  /**
+   * Not atomic: Chroma has no transaction across requests. Each request (a
+   * batch of up to the server's max batch size) is atomic on its own; the
+   * steps run in the order readers that check hits against the records rely
+   * on (see `ChromaRecords`).
+   */
+  readonly atomicChanges = false
+
+  applyChange(change: EngineChange): Promise<void> {
+    return this.#write(async () => {
+      await this.#records.apply(this.#opened.collection, change)
+      this.#dim ??= change.upsert[0]?.vector.length
+    })
+  }
+
+  getRecords(keys: readonly string[]): Promise<IndexRecord[]> {
+    return this.#retrying(() => this.#records.get(keys))
+  }
+
+  listRecords(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]> {
+    return this.#retrying(() => this.#records.list(prefix, limit, after))
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {
@@ -183,6 +213,7 @@ export class ChromaEngine implements VectorEngine {
     try {
       if (server?.ephemeral && releaseEphemeral(server.pid, name)) {
         await connection.client.deleteCollection({ name })
+        await this.#records.drop()
       }
     } catch (error) {
       throw wrapChromaError('close', error, connection.server)

@@ -4,6 +4,7 @@ import { type Command, parseCommandArgs } from './command.js'
 import { copyCommand } from './commands/copy.js'
 import { demoCommand } from './commands/demo.js'
 import { explainCommand } from './commands/explain.js'
+import { indexCommand } from './commands/index.js'
 import { migrateCommand } from './commands/migrate.js'
 import { statsCommand } from './commands/stats.js'
 import { note, print } from './output.js'
@@ -11,6 +12,7 @@ import { note, print } from './output.js'
 const COMMANDS: readonly Command[] = [
   demoCommand,
   copyCommand,
+  indexCommand,
   migrateCommand,
   statsCommand,
   explainCommand,

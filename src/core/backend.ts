@@ -84,6 +84,45 @@ export interface ListOptions {
 }
 
 /**
+ * A record the index keeps beside its vectors: bookkeeping such as what the
+ * retrieval runtime knows about each source document (its hash and chunk ids).
+ * It lives in the same engine as the vectors (a second table, the snapshot,
+ * a sibling collection), so entries and records change together.
+ */
+export interface IndexRecord {
+  /** The record's key: a valid id (1-256 characters). */
+  readonly key: string
+  /** The record's JSON value. */
+  readonly value: Payload
+}
+
+/**
+ * One change of entries and records, as {@link VectorBackend.applyChange}
+ * writes it: deletes first, then upserts, then records. Atomic where the
+ * backend says so (`atomicChanges`): readers see all of it or none of it.
+ */
+export interface IndexChange<P extends object = Payload> {
+  /** Entries to write (replacing whole entries). */
+  readonly upsert?: readonly VectorRecord<P>[]
+  /** Ids of entries to delete (missing ones are skipped). */
+  readonly delete?: readonly string[]
+  /** Records to write (replacing whole records). */
+  readonly putRecords?: readonly IndexRecord[]
+  /** Keys of records to delete (missing ones are skipped). */
+  readonly deleteRecords?: readonly string[]
+}
+
+/** Which records {@link VectorBackend.listRecords} returns. */
+export interface RecordListOptions {
+  /** Only keys starting with this. Default: every key. */
+  readonly prefix?: string
+  /** Only keys sorting after this one (code points): keyset paging. */
+  readonly after?: string
+  /** At most this many (1-10000). */
+  readonly limit: number
+}
+
+/**
  * The contract every backend meets. Semantics are identical everywhere and
  * pinned by the conformance suite in `vecstore/testing`:
  * - `upsert` replaces the whole entry;
@@ -117,4 +156,15 @@ export interface VectorBackend<P extends object = Payload> {
   clearAll?(): Promise<void>
   /** Frees what the backend itself opened (never an injected client or pool). */
   close?(): Promise<void>
+  /**
+   * Deletes and writes entries and writes and deletes records as one change
+   * (the `records` capability, which the retrieval runtime needs).
+   */
+  applyChange?(change: IndexChange<P>): Promise<void>
+  /** The records with these keys, in the order asked; missing keys are skipped (`records` capability). */
+  getRecords?(keys: readonly string[]): Promise<IndexRecord[]>
+  /** Records in key order (code points), by prefix, with keyset paging (`records` capability). */
+  listRecords?(options: RecordListOptions): Promise<IndexRecord[]>
+  /** True when readers see all of an `applyChange` or none of it; false when its steps show one by one. */
+  readonly atomicChanges?: boolean
 }

@@ -1,5 +1,6 @@
 import type {
   IndexDescription,
+  IndexRecord,
   ListedEntry,
   SearchHit,
   SearchOptions,
@@ -49,6 +50,30 @@ export interface VectorEngine<O = Record<never, never>> {
   describe?(): Promise<IndexDescription>
   /** Engine-specific checks on a validated vector (e.g. a half-precision range). */
   checkVector?(vector: Float32Array): void
+  /**
+   * The `records` capability: deletes `delete`, writes `upsert`, then writes
+   * `putRecords` and deletes `deleteRecords`, as one transaction where the
+   * engine has them. `clearAll` deletes the records too.
+   */
+  applyChange?(change: EngineChange): Promise<void>
+  /** The records with these keys, in the order asked; missing keys are skipped. */
+  getRecords?(keys: readonly string[]): Promise<IndexRecord[]>
+  /** Records whose key starts with `prefix`, in key order (code points), after `after`, at most `limit`. */
+  listRecords?(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]>
+  /** True when readers see all of an `applyChange` or none of it. Default: false. */
+  readonly atomicChanges?: boolean
   /** Releases what the engine opened; called once, after calls in flight have settled. */
   close(): Promise<void>
+}
+
+/** A validated {@link IndexChange}, as an engine receives it. */
+export interface EngineChange {
+  /** Entries to write, validated (vectors float32 of the index dimension). */
+  readonly upsert: readonly StoredRecord[]
+  /** Ids of entries to delete, before the writes. */
+  readonly delete: readonly string[]
+  /** Records to write, after the entries. */
+  readonly putRecords: readonly IndexRecord[]
+  /** Keys of records to delete, last. */
+  readonly deleteRecords: readonly string[]
 }

@@ -10,6 +10,7 @@ export const VECTOR_STORE_ERROR_CODES = [
   'INVALID_ARGUMENT',
   'NOT_INITIALIZED',
   'METRIC_MISMATCH',
+  'EMBEDDING_MODEL_MISMATCH',
   'SCHEMA_MISMATCH',
   'SNAPSHOT_CORRUPT',
   'SNAPSHOT_LOCKED',
@@ -137,6 +138,22 @@ export class MetricMismatchError extends VectorStoreError {
     super(
       'METRIC_MISMATCH',
       `the index uses metric '${found}' but '${expected}' was requested; the metric is fixed when an index is created`,
+    )
+  }
+}
+
+/** An index was built with another embedding model than the one in use; vectors of two models do not compare. */
+export class EmbeddingModelMismatchError extends VectorStoreError {
+  constructor(
+    /** The model the index records. */
+    readonly expected: string,
+    /** The model in use. */
+    readonly found: string,
+    where?: string,
+  ) {
+    super(
+      'EMBEDDING_MODEL_MISMATCH',
+      `${where ?? 'the index'} was embedded with model '${expected}', but the embedder in use is '${found}'; vectors of different models do not compare`,
     )
   }
 }

@@ -1,18 +1,22 @@
 import type {
   BackendStats,
+  IndexChange,
+  IndexRecord,
   ListedEntry,
   ListOptions,
   SearchHit,
+  RecordListOptions,
   SearchOptions,
   StoredRecord,
   Vector,
   VectorBackend,
   VectorRecord,
 } from './backend.js'
-import type { VectorEngine } from './engine.js'
+import type { EngineChange, VectorEngine } from './engine.js'
 import {
   BackendQueryError,
   EmptyFilterError,
+  InvalidArgumentError,
   NotInitializedError,
   VectorStoreError,
 } from './errors.js'
@@ -29,6 +33,7 @@ import {
   validateRecords,
   validateVector,
 } from './validate.js'
+import { validateChange, validateRecordList } from './validate-change.js'
 
 /** The search options a backend's engine takes. */
 export type SearchOptionsOf<E> = E extends VectorEngine<infer O> ? O : Record<never, never>
@@ -228,6 +233,43 @@ export abstract class RuntimeBackend<
     return this.run('getByIds', (engine) => engine.getByIds(checked)) as Promise<StoredRecord<P>[]>
   }
 
+  /**
+   * The `records` capability: deletes `change.delete`, writes `change.upsert`,
+   * then writes `change.putRecords` and deletes `change.deleteRecords`, as one
+   * change. Everything is checked before anything is written. Atomic where
+   * {@link RuntimeBackend.atomicChanges} is true.
+   */
+  async applyChange(change: IndexChange<P>): Promise<void> {
+    const engine = this.engine()
+    const apply = this.#capability(engine, 'applyChange')
+    const checked: EngineChange = validateChange(change, this.#knownDim(engine), engine.metric)
+    for (const record of checked.upsert) engine.checkVector?.(record.vector)
+    this.#claimedDim ??= checked.upsert[0]?.vector.length
+    await this.run('applyChange', () => apply(checked))
+  }
+
+  /** The records with these keys, in the order asked; missing keys are skipped. */
+  async getRecords(keys: readonly string[]): Promise<IndexRecord[]> {
+    const engine = this.engine()
+    const get = this.#capability(engine, 'getRecords')
+    const checked = validateIds(keys)
+    if (checked.length === 0) return []
+    return this.run('getRecords', () => get(checked))
+  }
+
+  /** Records in key order (code points), by prefix, after `options.after`, at most `options.limit`. */
+  async listRecords(options: RecordListOptions): Promise<IndexRecord[]> {
+    const engine = this.engine()
+    const list = this.#capability(engine, 'listRecords')
+    const { prefix, limit, after } = validateRecordList(options)
+    return this.run('listRecords', () => list(prefix, limit, after))
+  }
+
+  /** True when readers see all of an {@link RuntimeBackend.applyChange} or none of it. */
+  get atomicChanges(): boolean {
+    return this.#engine?.atomicChanges === true
+  }
+
   /** Entry count, dimension, metric, vector index (kind and parameters) and storage size. */
   async stats(): Promise<BackendStats> {
     return this.run('stats', async (engine) => {
@@ -291,6 +333,18 @@ export abstract class RuntimeBackend<
       k: validateCount('topK', topK),
       filter: parseFilter(filters),
     }
+  }
+
+  // The engine's optional method, bound; a clear error when the engine has none.
+  #capability<K extends 'applyChange' | 'getRecords' | 'listRecords'>(
+    engine: E,
+    name: K,
+  ): NonNullable<E[K]> {
+    const method = engine[name]
+    if (typeof method !== 'function') {
+      throw new InvalidArgumentError(`${this.#name} keeps no records: its engine has no ${name}()`)
+    }
+    return (method as (...args: unknown[]) => unknown).bind(engine) as NonNullable<E[K]>
   }
 
   #knownDim(engine: E): number | undefined {

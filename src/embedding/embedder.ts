@@ -17,5 +17,7 @@ export interface Embedder {
   /** Length of every vector `embed` returns. */
   readonly dimensions: number
   /** One vector per text, in the same order. */
-  embed(texts: readonly string[]): Promise<number[][]>
+  embed(texts: readonly string[]): Promise<readonly (readonly number[] | Float32Array)[]>
+  /** The most texts one `embed` call may take (the provider's limit). Default: no limit of its own. */
+  readonly maxBatchSize?: number
 }

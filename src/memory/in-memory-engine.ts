@@ -1,6 +1,12 @@
 import { existsSync, statSync } from 'node:fs'
-import type { IndexDescription, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
-import type { VectorEngine } from '../core/engine.js'
+import type {
+  IndexDescription,
+  IndexRecord,
+  ListedEntry,
+  SearchHit,
+  StoredRecord,
+} from '../core/backend.js'
+import type { EngineChange, VectorEngine } from '../core/engine.js'
 import { InvalidArgumentError } from '../core/errors.js'
 import { type FilterNode, filterOf } from '../core/filter.js'
 import { parseMetric } from '../core/metric.js'
@@ -85,6 +91,35 @@ export class InMemoryEngine implements VectorEngine {
 
   async getByIds(ids: readonly string[]): Promise<StoredRecord[]> {
     return this.#index.get(ids)
+  }
+
+  /** Readers see all of a change or none: it is applied in one synchronous step. */
+  readonly atomicChanges = true
+
+  /** One journal line and one step in memory: a crash keeps all of it or none. */
+  applyChange(change: EngineChange): Promise<void> {
+    return this.#write({
+      op: 'change',
+      delete: change.delete,
+      upsert: change.upsert.map((record) => ({
+        ...record,
+        payload: structuredClone(record.payload),
+      })),
+      putRecords: structuredClone(change.putRecords),
+      deleteRecords: change.deleteRecords,
+    })
+  }
+
+  async getRecords(keys: readonly string[]): Promise<IndexRecord[]> {
+    return this.#index.getRecords(keys)
+  }
+
+  async listRecords(
+    prefix: string,
+    limit: number,
+    after: string | undefined,
+  ): Promise<IndexRecord[]> {
+    return this.#index.listRecords(prefix, limit, after)
   }
 
   /** An exact scan, and the snapshot and journal files' sizes. */

@@ -1,4 +1,4 @@
-import type { ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
+import type { IndexRecord, ListedEntry, SearchHit, StoredRecord } from '../core/backend.js'
 import { DimensionMismatchError } from '../core/errors.js'
 import {
   type Filter,
@@ -31,6 +31,14 @@ export type IndexOp =
   | { readonly op: 'delete'; readonly ids: readonly string[] }
   | { readonly op: 'deleteWhere'; readonly filter: Filter }
   | { readonly op: 'clear' }
+  | {
+      /** One `applyChange`: applied whole, journaled as one line, so a crash never leaves half of it. */
+      readonly op: 'change'
+      readonly delete: readonly string[]
+      readonly upsert: readonly IndexEntry[]
+      readonly putRecords: readonly IndexRecord[]
+      readonly deleteRecords: readonly string[]
+    }
 
 /**
  * The in-memory index state: vectors in a {@link VectorSlab}, payloads and ids
@@ -48,6 +56,7 @@ export class InMemoryIndex {
   #maxNorm = 0
   readonly #slotOf = new Map<string, number>()
   #sortedIds: string[] | undefined
+  readonly #records = new Map<string, Payload>()
 
   constructor(metric: DistanceMetric, dim: number | undefined) {
     this.metric = metric
@@ -76,9 +85,58 @@ export class InMemoryIndex {
       for (const id of op.ids) this.delete(id)
     } else if (op.op === 'deleteWhere') {
       for (const id of this.idsWhere(parseFilter(op.filter))) this.delete(id)
+    } else if (op.op === 'change') {
+      this.#applyChange(op)
     } else {
       this.clear()
     }
+  }
+
+  // Checked before the first change, so a failure (no room) leaves the index as it was.
+  #applyChange(op: Extract<IndexOp, { op: 'change' }>): void {
+    if (op.upsert.length > 0) this.#reserveFor(op.upsert)
+    for (const entry of op.upsert) {
+      if (this.#dim !== undefined && entry.vector.length !== this.#dim) {
+        throw new DimensionMismatchError(this.#dim, entry.vector.length)
+      }
+    }
+    for (const id of op.delete) this.delete(id)
+    for (const entry of op.upsert) this.upsert(entry)
+    for (const record of op.putRecords) this.#records.set(record.key, record.value)
+    for (const key of op.deleteRecords) this.#records.delete(key)
+  }
+
+  /** Adds a record read from a snapshot. */
+  addRecord(record: IndexRecord): void {
+    this.#records.set(record.key, record.value)
+  }
+
+  /** The records with these keys (copies), in the order asked; missing keys are skipped. */
+  getRecords(keys: readonly string[]): IndexRecord[] {
+    return keys.flatMap((key) => {
+      const value = this.#records.get(key)
+      return value === undefined ? [] : [{ key, value: structuredClone(value) }]
+    })
+  }
+
+  /** Records whose key starts with `prefix`, in key order, after `after`, at most `limit`. */
+  listRecords(prefix: string, limit: number, after: string | undefined): IndexRecord[] {
+    const keys = [...this.#records.keys()]
+      .filter(
+        (key) => key.startsWith(prefix) && (after === undefined || compareIds(key, after) > 0),
+      )
+      .sort(compareIds)
+      .slice(0, limit)
+    return this.getRecords(keys)
+  }
+
+  /** Every record, for snapshots. */
+  records(): IterableIterator<[string, Payload]> {
+    return this.#records.entries()
+  }
+
+  get recordCount(): number {
+    return this.#records.size
   }
 
   upsert(entry: IndexEntry): void {
@@ -171,6 +229,7 @@ export class InMemoryIndex {
     this.#maxNorm = 0
     this.#slotOf.clear()
     this.#sortedIds = undefined
+    this.#records.clear()
   }
 
   /** Ids of the entries matching a filter. */

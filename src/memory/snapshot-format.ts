@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { SnapshotCorruptError } from '../core/errors.js'
 import { type Filter, parseFilter } from '../core/filter.js'
+import type { IndexRecord } from '../core/backend.js'
 import type { Payload } from '../core/json.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
 import { isPlainObject, validateId, validatePayload, validateVector } from '../core/validate.js'
@@ -13,9 +14,12 @@ import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.
  * snapshot  `{"format":"vecstore-memory-snapshot","version":1,"metric":..,"dim":..,"generation":..,"count":..,"entries":[`
  *           one `{"id":..,"vector":"<base64 float32 LE>","payload":{..}}` line per entry, comma-separated
  *           `]}`
+ *           Version 2 (written when the index keeps records) ends the entries with `],"records":[`,
+ *           then one `{"key":..,"value":{..}}` line per record, comma-separated, then `]}`.
  * journal   `{"format":"vecstore-memory-journal","version":1,"generation":..}`
  *           one operation per line: `{"op":"upsert","entries":[..]}`, `{"op":"delete","ids":[..]}`,
- *           `{"op":"deleteWhere","filter":{..}}`, `{"op":"clear"}`
+ *           `{"op":"deleteWhere","filter":{..}}`, `{"op":"clear"}`,
+ *           `{"op":"change","delete":[..],"upsert":[..],"putRecords":[..],"deleteRecords":[..]}`
  *
  * A journal applies only to the snapshot of the same generation, so a crash
  * between writing a new snapshot and resetting the journal replays nothing twice.
@@ -23,12 +27,18 @@ import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.
 export const SNAPSHOT_FORMAT = 'vecstore-memory-snapshot'
 export const JOURNAL_FORMAT = 'vecstore-memory-journal'
 export const FORMAT_VERSION = 1
+/** The snapshot version of an index that keeps records. */
+export const RECORDS_FORMAT_VERSION = 2
+/** The line between a version 2 snapshot's entries and its records. */
+export const RECORDS_LINE = '],"records":['
 
 export interface SnapshotHeader {
   readonly metric: DistanceMetric
   readonly dim: number | undefined
   readonly generation: number
   readonly count: number
+  /** 2 when records follow the entries. Default: 1. */
+  readonly version?: number
 }
 
 export function encodeVector(vector: Float32Array): string {
@@ -47,9 +57,14 @@ export function encodeEntry(id: string, vectorBase64: string, payload: Payload):
   return `{"id":${JSON.stringify(id)},"vector":"${vectorBase64}","payload":${JSON.stringify(payload)}}`
 }
 
+/** One record line of a version 2 snapshot. */
+export function encodeRecord(key: string, value: Payload): string {
+  return `{"key":${JSON.stringify(key)},"value":${JSON.stringify(value)}}`
+}
+
 export function encodeSnapshotHeader(header: SnapshotHeader): string {
   const { metric, dim, generation, count } = header
-  return `{"format":"${SNAPSHOT_FORMAT}","version":${FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},"generation":${generation},"count":${count},"entries":[`
+  return `{"format":"${SNAPSHOT_FORMAT}","version":${header.version ?? FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},"generation":${generation},"count":${count},"entries":[`
 }
 
 export function encodeJournalHeader(generation: number): string {
@@ -57,9 +72,16 @@ export function encodeJournalHeader(generation: number): string {
 }
 
 export function encodeOp(op: IndexOp): string {
+  if (op.op === 'change') {
+    const { delete: ids, upsert, putRecords, deleteRecords } = op
+    return `{"op":"change","delete":${JSON.stringify(ids)},"upsert":[${encodeEntries(upsert)}],"putRecords":${JSON.stringify(putRecords)},"deleteRecords":${JSON.stringify(deleteRecords)}}`
+  }
   if (op.op !== 'upsert') return JSON.stringify(op)
-  const entries = op.entries.map((e) => encodeEntry(e.id, encodeVector(e.vector), e.payload))
-  return `{"op":"upsert","entries":[${entries.join(',')}]}`
+  return `{"op":"upsert","entries":[${encodeEntries(op.entries)}]}`
+}
+
+function encodeEntries(entries: readonly IndexEntry[]): string {
+  return entries.map((e) => encodeEntry(e.id, encodeVector(e.vector), e.payload)).join(',')
 }
 
 /** Reads one journal line, checked exactly as a write would have been. */
@@ -77,9 +99,31 @@ export function decodeOp(raw: unknown, metric: DistanceMetric): IndexOp {
       return { op: 'deleteWhere', filter: raw['filter'] as Filter }
     case 'clear':
       return { op: 'clear' }
+    case 'change':
+      return decodeChange(raw, metric)
     default:
       throw new Error('unknown operation')
   }
+}
+
+function decodeChange(raw: Record<string, unknown>, metric: DistanceMetric): IndexOp {
+  const list = (name: string): unknown[] => {
+    const value = raw[name]
+    if (!Array.isArray(value)) throw new Error(`change without ${name}`)
+    return value
+  }
+  return {
+    op: 'change',
+    delete: list('delete').map((id) => validateId(id)),
+    upsert: list('upsert').map((entry) => decodeEntry(entry, metric)),
+    putRecords: list('putRecords').map(decodeRecord),
+    deleteRecords: list('deleteRecords').map((key) => validateId(key)),
+  }
+}
+
+function decodeRecord(raw: unknown): IndexRecord {
+  if (!isPlainObject(raw)) throw new Error('record is not an object')
+  return { key: validateId(raw['key']), value: validatePayload(raw['value']) }
 }
 
 function decodeEntry(raw: unknown, metric: DistanceMetric): IndexEntry {
@@ -102,16 +146,28 @@ export function loadSnapshot(
     let index: InMemoryIndex | undefined
     let header: SnapshotHeader | undefined
     let entries = 0
+    let inRecords = false
     const bytes = forEachLine(path, (line, n) => {
       if (n === 0) {
         header = parseHeader(line)
         index = new InMemoryIndex(header.metric, header.dim)
         index.reserve(header.count)
+      } else if (inRecords && line !== ']}') {
+        ;(index as InMemoryIndex).addRecord(decodeRecord(JSON.parse(line.replace(/,$/, ''))))
+      } else if (
+        line === RECORDS_LINE &&
+        header?.version === RECORDS_FORMAT_VERSION &&
+        !inRecords
+      ) {
+        if (entries !== header.count) throw new Error('the entry count does not match the header')
+        inRecords = true
       } else if (line !== ']}') {
         addEntryLine(index as InMemoryIndex, line)
         entries++
       } else if (entries !== header?.count) {
         throw new Error('the entry count does not match the header')
+      } else if (header.version === RECORDS_FORMAT_VERSION && !inRecords) {
+        throw new Error('the records are missing')
       } else {
         return true
       }
@@ -138,8 +194,9 @@ function startsWith(path: string, prefix: string): boolean {
 
 function parseHeader(line: string): SnapshotHeader {
   const head = JSON.parse(`${line}]}`) as Record<string, unknown>
-  if (head['version'] !== FORMAT_VERSION)
-    throw new Error(`unsupported version ${String(head['version'])}`)
+  const version = head['version']
+  if (version !== FORMAT_VERSION && version !== RECORDS_FORMAT_VERSION)
+    throw new Error(`unsupported version ${String(version)}`)
   const dim = head['dim']
   if (dim !== null && (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1))
     throw new Error('bad dimension')
@@ -149,6 +206,7 @@ function parseHeader(line: string): SnapshotHeader {
     dim: dim ?? undefined,
     generation: Number(head['generation']),
     count,
+    version,
   }
 }
 

@@ -19,9 +19,12 @@ import {
   encodeEntry,
   encodeJournalHeader,
   encodeOp,
+  encodeRecord,
   encodeSnapshotHeader,
   forEachLine,
   loadSnapshot,
+  RECORDS_FORMAT_VERSION,
+  RECORDS_LINE,
 } from './snapshot-format.js'
 
 export interface SnapshotJournalOptions {
@@ -274,12 +277,27 @@ export class SnapshotJournal {
 
   *#snapshotLines(generation: number): Generator<string> {
     const { index } = this
-    const header = { metric: index.metric, dim: index.dim, generation, count: index.size }
+    const records = index.recordCount > 0
+    const header = {
+      metric: index.metric,
+      dim: index.dim,
+      generation,
+      count: index.size,
+      ...(records && { version: RECORDS_FORMAT_VERSION }),
+    }
     yield `${encodeSnapshotHeader(header)}\n`
     let first = true
     for (const entry of index.encodedEntries()) {
       yield `${first ? '' : ',\n'}${encodeEntry(entry.id, entry.vectorBase64, entry.payload)}`
       first = false
+    }
+    if (records) {
+      yield `${first ? '' : '\n'}${RECORDS_LINE}\n`
+      first = true
+      for (const [key, value] of index.records()) {
+        yield `${first ? '' : ',\n'}${encodeRecord(key, value)}`
+        first = false
+      }
     }
     yield `${first ? '' : '\n'}]}\n`
   }

@@ -69,13 +69,7 @@ export async function bulkUpsert(
   const unique = [...new Map(records.map((record) => [record.id, record])).values()]
   return context.db.transaction(async (tx) => {
     const index = context.deferredIndex && (await dropIndexIfEmpty(tx, context))
-    // pgvector's binary form is written here for `vector` only.
-    const copy = context.copyLoads && unique.length >= COPY_MIN_ROWS
-    if (copy && canCopy(tx) && context.target.vectorType === 'vector') {
-      await copyUpsert(tx, context.target, unique)
-    } else {
-      await insertUpsert(tx, context.target, unique)
-    }
+    await writeRows(tx, context.target, unique, context.copyLoads)
     if (index === undefined) return false
     if (context.maintenanceWorkMem !== undefined) {
       await tx.execute(settingsQuery([['maintenance_work_mem', context.maintenanceWorkMem]]))
@@ -84,6 +78,27 @@ export async function bulkUpsert(
     await tx.execute(sql.raw(index.definition))
     return true
   })
+}
+
+/**
+ * Writes records inside the caller's transaction: a binary COPY through a
+ * temporary table for {@link COPY_MIN_ROWS} rows or more (when `copyLoads`
+ * and the driver allow it), else multi-row INSERTs. Later duplicates of an id win.
+ */
+export async function writeRows(
+  tx: SqlRunner,
+  target: QueryTarget,
+  records: readonly CheckedRecord[],
+  copyLoads: boolean,
+): Promise<void> {
+  const unique = [...new Map(records.map((record) => [record.id, record])).values()]
+  // pgvector's binary form is written here for `vector` only.
+  const copy = copyLoads && unique.length >= COPY_MIN_ROWS
+  if (copy && canCopy(tx) && target.vectorType === 'vector') {
+    await copyUpsert(tx, target, unique)
+  } else {
+    await insertUpsert(tx, target, unique)
+  }
 }
 
 /** The temporary table a COPY load goes through; dropped at commit. */

@@ -14,6 +14,7 @@ export {
 } from './migrations.js'
 export { nearest, type NearestTo } from './nearest.js'
 export { PgvectorBackend, type PgvectorStats } from './pgvector-backend.js'
+export { type RecordTable, type RecordTableOptions, recordTable } from './record-table.js'
 export {
   ITERATIVE_SCAN_MODES,
   type IterativeScanMode,

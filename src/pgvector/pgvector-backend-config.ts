@@ -21,6 +21,7 @@ import {
 } from './table-spec.js'
 import { type PayloadTable, specOfTable } from './vector-table.js'
 import { type ReplicaOptions, type ResolvedReplicas, resolveReplicas } from './replica-config.js'
+import { type RecordTable, recordTableSpec, type RecordTableSpec } from './record-table.js'
 
 /** How pgvector's iterative index scans run (pgvector >= 0.8). */
 export const ITERATIVE_SCAN_MODES = ['strict_order', 'relaxed_order', 'off'] as const
@@ -89,6 +90,13 @@ export interface PgvectorBackendConfig<P extends object = Payload>
   readonly pglite?: true | string | PGliteInstance
   /** Table name, or a Drizzle table from `vectorTable()`. Default: `'vecstore_vectors'`. */
   readonly table?: string | PayloadTable<P>
+  /**
+   * Where the index keeps its records (what the retrieval runtime knows about
+   * each source document): a table name in the vector table's schema, or a
+   * Drizzle table from `recordTable()`. Created on first use (verified only,
+   * with `manageSchema: false`). Default: `'<table>_records'`.
+   */
+  readonly records?: string | RecordTable
   /** Postgres schema of a table given by name. Default: the connection's search_path (`public`). */
   readonly schema?: string
   /** Embedding dimension: enables `vector(N)` and the vector index. Default: the table's, else fixed by the first write. */
@@ -137,6 +145,8 @@ export interface ResolvedConfig {
   readonly columns: readonly AppColumn[]
   /** Read replicas, when configured. */
   readonly replicas: ResolvedReplicas | undefined
+  /** The table the index keeps its records in. */
+  readonly records: RecordTableSpec
 }
 
 /**
@@ -164,6 +174,7 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
       maxConnections: count('maxConnections', config.maxConnections, 10, 1),
       prepare: prepareOption(config.prepare),
     }),
+    records: recordTableSpec(config.records, spec),
   })
 }
 

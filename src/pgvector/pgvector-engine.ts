@@ -1,12 +1,13 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type {
   IndexDescription,
+  IndexRecord,
   ListedEntry,
   SearchHit,
   SearchOptions,
   StoredRecord,
 } from '../core/backend.js'
-import type { VectorEngine } from '../core/engine.js'
+import type { EngineChange, VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
 import { bulkUpsert, mayCreateTempTables } from './bulk-load.js'
 import {
@@ -27,6 +28,7 @@ import {
 import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
 import { checkAppColumnValues, payloadExpression } from './app-columns.js'
+import { RecordStore } from './record-store.js'
 import { sizesQuery } from './schema-sql.js'
 import { ReadReplicas, type ReplicationStatus } from './replicas.js'
 import { prepareTable, type TableState } from './schema-sync.js'
@@ -57,6 +59,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   readonly #columns: AppColumns
   // Read replicas: reads go there, writes record what later reads must see.
   readonly #replicas: ReadReplicas | undefined
+  readonly #records: RecordStore
 
   private constructor(
     config: ResolvedConfig,
@@ -64,10 +67,12 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     state: TableState,
     db: SqlDatabase,
     copyLoads: boolean,
+    records: RecordStore,
     { inTransaction = false, replicas }: { inTransaction?: boolean; replicas?: ReadReplicas } = {},
   ) {
     this.#config = config
     this.#replicas = replicas
+    this.#records = records
     this.#connection = connection
     this.#state = state
     this.#db = db
@@ -105,7 +110,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       const copyLoads = db !== connection.db && (await mayCreateTempTables(db))
       const replicas =
         config.replicas && (await ReadReplicas.open(config.replicas, db, config.logger))
-      return new PgvectorEngine(config, connection, state, db, copyLoads, { replicas })
+      const records = new RecordStore(config.records, config.manageSchema)
+      return new PgvectorEngine(config, connection, state, db, copyLoads, records, { replicas })
     } catch (error) {
       await connection.close().catch(() => {})
       throw wrapEngineError('initialize', error)
@@ -118,9 +124,17 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
    */
   inTransaction(tx: AnyPgDatabase): PgvectorEngine {
     const connection = useDatabase(tx)
-    return new PgvectorEngine(this.#config, connection, this.#state, connection.db, false, {
-      inTransaction: true,
-    })
+    return new PgvectorEngine(
+      this.#config,
+      connection,
+      this.#state,
+      connection.db,
+      false,
+      this.#records,
+      {
+        inTransaction: true,
+      },
+    )
   }
 
   get metric() {
@@ -207,10 +221,35 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     await this.#wrote()
   }
 
-  /** A transactional `DELETE`, which needs no more than DELETE privilege. */
+  /** A transactional `DELETE` of the entries and the records, which needs no more than DELETE privilege. */
   async clearAll(): Promise<void> {
-    await this.#db.execute(deleteQuery(this.#target, sql`TRUE`))
+    await this.#db.transaction(async (tx) => {
+      await tx.execute(deleteQuery(this.#target, sql`TRUE`))
+      await this.#records.clear(tx)
+    })
     await this.#wrote()
+  }
+
+  /** Entries and records change in one transaction. */
+  readonly atomicChanges = true
+
+  /** Deletes and writes entries, then writes and deletes records, in one transaction. */
+  async applyChange(change: EngineChange): Promise<void> {
+    const { columns } = this.#target
+    if (columns.length > 0)
+      for (const record of change.upsert) checkAppColumnValues(columns, record.payload)
+    await this.#records.apply(this.#db, this.#target, change, this.#copyLoads)
+    await this.#wrote()
+    if (change.upsert.length >= this.#config.analyzeAfterRows) await this.analyze()
+  }
+
+  // Records are read on the primary: the indexer decides what to write from them.
+  getRecords(keys: readonly string[]): Promise<IndexRecord[]> {
+    return this.#records.get(this.#db, keys)
+  }
+
+  listRecords(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]> {
+    return this.#records.list(this.#db, prefix, limit, after)
   }
 
   async list(filter: FilterNode, limit: number, after: string | undefined): Promise<ListedEntry[]> {

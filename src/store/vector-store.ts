@@ -1,126 +1,101 @@
-import type { Vector, VectorBackend, VectorRecord } from '../core/backend.js'
+import type { VectorBackend } from '../core/backend.js'
+import { EmptyFilterError, InvalidArgumentError } from '../core/errors.js'
+import type { Payload } from '../core/json.js'
+import { validateMinScore } from '../core/validate.js'
 import {
-  EmptyFilterError,
-  InvalidArgumentError,
-  InvalidIdError,
-  InvalidPayloadError,
-} from '../core/errors.js'
-import type { Filter } from '../core/filter.js'
-import type { JsonValue, Payload } from '../core/json.js'
-import { MAX_ID_LENGTH, validateId } from '../core/validate.js'
+  type EmbeddingOptions,
+  type EmbeddingSettings,
+  embedInBatches,
+  embeddingSettings,
+} from '../embedding/embed-batches.js'
+import type { Embedder } from '../embedding/embedder.js'
+import type { SourceDocument } from '../embedding/loaders.js'
+import { RecursiveTextSplitter, type TextSplitter } from '../embedding/text-splitter.js'
+import { backendId, checkScope, fromPayload, scopedFilter, toRecord } from './entries.js'
+import { type IndexOptions, type IndexResult, indexDocuments } from './indexer.js'
+import { currentHits } from './retriever.js'
+import {
+  checkIndexState,
+  chunkId,
+  decodeSource,
+  recordBackend,
+  type RecordBackend,
+  sourceKey,
+} from './source-records.js'
 import { StoreScope } from './store-scope.js'
+import type {
+  EntryInput,
+  RetrieveOptions,
+  StoredEntry,
+  StorePage,
+  StoreQuery,
+  StoreResult,
+  StoreSearch,
+} from './store-types.js'
 
-/** Payload fields the store owns; metadata may not use them, nor any `scope_` key. */
-export const CORE_FIELDS = [
-  'entry_id',
-  'content',
-  'document_id',
-  'chunk_index',
-  'embedding_model',
-  'created_at',
-] as const
-
-/** An entry to store. */
-export interface EntryInput<M extends object = Payload> {
-  /** The entry's id, unique within its scope. */
-  readonly id: string
-  /** The text the vector embeds. */
-  readonly content: string
-  /** The embedding of `content`. */
-  readonly vector: Vector
-  /** The source document the entry is a chunk of. */
-  readonly documentId?: string
-  /** The chunk's position in its document. */
-  readonly chunkIndex?: number
-  /** The model that made `vector`. */
-  readonly embeddingModel?: string
-  /** Your own fields; they may not use the store's field names (`CORE_FIELDS`) nor `scope_` keys. */
-  readonly metadata?: M
-  /** The scope the entry belongs to. Default: the empty scope. */
-  readonly scope?: StoreScope
-  /** Default: now. */
-  readonly createdAt?: Date
+export { CORE_FIELDS } from './entries.js'
+export type {
+  EntryInput,
+  RetrieveOptions,
+  StoredEntry,
+  StorePage,
+  StoreQuery,
+  StoreResult,
+  StoreSearch,
 }
 
-/** An entry as read back (without its vector). */
-export interface StoredEntry<M extends object = Payload> {
-  /** The entry's id. */
-  readonly id: string
-  /** The text the vector embeds. */
-  readonly content: string
-  /** The source document, or null. */
-  readonly documentId: string | null
-  /** The chunk's position, or null. */
-  readonly chunkIndex: number | null
-  /** The model that made the vector, or null. */
-  readonly embeddingModel: string | null
-  /** Your own fields. */
-  readonly metadata: M
-  /** The entry's scope. */
-  readonly scope: StoreScope
-  /** When the entry was written. */
-  readonly createdAt: Date
-}
-
-/** A ranked search result; `rank` starts at 1. */
-export interface StoreResult<M extends object = Payload> {
-  /** The entry found. */
-  readonly entry: StoredEntry<M>
-  /** The backend's score: higher is better. */
-  readonly score: number
-  /** The result's position, from 1. */
-  readonly rank: number
-}
-
-/** What to read: a scope (always enforced) narrowed by metadata filters. */
-export interface StoreQuery<M extends object = Payload> {
-  /** The scope to read in; always enforced. Default: the empty scope. */
-  readonly scope?: StoreScope
-  /** A filter on metadata: it can only narrow the scope. */
-  readonly metadataFilters?: Filter<M>
-}
-
-/** A page of {@link VectorStore.find}: `next` is an opaque cursor for the following page. */
-export interface StorePage<M extends object = Payload> {
-  /** The entries of this page, in id order. */
-  readonly entries: StoredEntry<M>[]
-  /** Pass as `after` for the next page; undefined on the last page. */
-  readonly next: string | undefined
-}
-
-/** A search by query embedding. */
-export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
-  /** The query embedding. */
-  readonly vector: Vector
-  /** Default: 10. */
-  readonly topK?: number
+/** Options of {@link VectorStore}: what `index` and `retrieve` need. */
+export interface VectorStoreConfig {
+  /** Embeds chunks and queries; its model and dimension are recorded with the index. */
+  readonly embedder?: Embedder
+  /** Splits documents into chunks. Default: a `RecursiveTextSplitter` (1000 characters, overlap 100). */
+  readonly splitter?: TextSplitter
+  /** Batch size, parallel calls and retries of the embedder. */
+  readonly embedding?: EmbeddingOptions
 }
 
 /**
  * The front door: entries with content, document and scope over any
  * {@link VectorBackend}. The scope is always enforced: metadata filters can
- * only narrow it, and an entry id is unique within its scope only.
+ * only narrow it, and an entry id is unique within its scope only. With an
+ * embedder, it is also the retrieval runtime: `index` keeps the chunks of
+ * source documents current (splitting, embedding only what changed,
+ * replacing each changed source whole) and `retrieve` answers text queries.
  *
  * @example
  * ```ts
- * const store = new VectorStore(new InMemoryVectorBackend())
- * const scope = new StoreScope({ tenant: 'acme' })
- * await store.upsert({ id: 'doc1#0', content: 'hello', vector: [0.1, 0.2], scope })
- * const [best] = await store.search({ vector: [0.1, 0.2], topK: 3, scope })
+ * const store = new VectorStore(new InMemoryVectorBackend(), { embedder: new HashingEmbedder() })
+ * await store.index([{ id: 'handbook', content: 'Expenses are reimbursed within 30 days.' }])
+ * const [best] = await store.retrieve('when are expenses reimbursed?', { topK: 3 })
  * await store.close()
  * ```
  */
 export class VectorStore<M extends object = Payload> {
   /** The backend entries are stored in. */
   readonly backend: VectorBackend
+  /** The embedder of `index` and `retrieve`, if any. */
+  readonly embedder: Embedder | undefined
+  readonly #splitter: TextSplitter
+  readonly #embedding: EmbeddingSettings | undefined
+  // The recorded model is checked once per store (it only changes by re-embedding everything).
+  #checked: Promise<unknown> | undefined
 
-  constructor(backend: VectorBackend) {
+  constructor(backend: VectorBackend, config: VectorStoreConfig = {}) {
+    if (typeof backend !== 'object' || backend === null) {
+      throw new InvalidArgumentError('expected a backend')
+    }
     this.backend = backend
+    this.embedder = checkEmbedder(config.embedder)
+    this.#splitter = config.splitter ?? new RecursiveTextSplitter()
+    if (typeof this.#splitter.split !== 'function') {
+      throw new InvalidArgumentError('expected splitter to have a split(text) method')
+    }
+    this.#embedding = this.embedder && embeddingSettings(this.embedder, config.embedding)
   }
 
   /** Stores entries (replacing any with the same id in the same scope). */
   async upsert(entries: EntryInput<M> | readonly EntryInput<M>[]): Promise<void> {
-    const records = (Array.isArray(entries) ? entries : [entries]).map(toRecord)
+    const records = (Array.isArray(entries) ? entries : [entries]).map((entry) => toRecord(entry))
     if (this.backend.upsertMany) return this.backend.upsertMany(records)
     for (const record of records)
       await this.backend.upsert(record.id, record.vector, record.payload)
@@ -134,6 +109,82 @@ export class VectorStore<M extends object = Payload> {
       score: hit.score,
       rank: i + 1,
     }))
+  }
+
+  /**
+   * Indexes source documents (`{ id, content, metadata? }`, `id` naming the
+   * source): unchanged ones cost one record read per batch; changed ones are
+   * split, only chunks whose text the index does not hold yet are embedded,
+   * and each source is replaced whole in one change with its record. Counts
+   * are in chunks. See {@link IndexOptions} for `cleanup`, `batchSize` and `scope`.
+   */
+  async index(
+    documents: Iterable<SourceDocument<M>> | AsyncIterable<SourceDocument<M>>,
+    options: IndexOptions = {},
+  ): Promise<IndexResult> {
+    const { backend, embedder } = this.#runtime('index')
+    const indexRecord = await checkIndexState(backend, embedder)
+    return indexDocuments(
+      {
+        backend,
+        embedder,
+        splitter: this.#splitter,
+        embedding: this.#embedding as EmbeddingSettings,
+        indexRecord,
+      },
+      documents,
+      options,
+    )
+  }
+
+  /**
+   * The chunks nearest to a text within the scope, best first: the text is
+   * embedded with the store's embedder, which must be the model recorded
+   * with the index. Each result's entry names its source (`documentId`).
+   */
+  async retrieve(text: string, options: RetrieveOptions<M> = {}): Promise<StoreResult<M>[]> {
+    const { backend, embedder } = this.#runtime('retrieve')
+    if (typeof text !== 'string') throw new InvalidArgumentError('expected text to be a string')
+    this.#checked ??= checkIndexState(backend, embedder).catch((error: unknown) => {
+      this.#checked = undefined
+      throw error
+    })
+    await this.#checked
+    const [vector] = await embedInBatches(embedder, [text], this.#embedding as EmbeddingSettings)
+    const filter = scopedFilter(options)
+    const minScore = validateMinScore(options.minScore)
+    const search = (topK: number) =>
+      backend.search(
+        vector as Float32Array,
+        topK,
+        filter,
+        minScore === undefined ? {} : { minScore },
+      )
+    const topK = options.topK ?? 10
+    const hits =
+      backend.atomicChanges === true ? await search(topK) : await currentHits(backend, search, topK)
+    return hits.map((hit, i) => ({
+      entry: fromPayload<M>(hit.payload),
+      score: hit.score,
+      rank: i + 1,
+    }))
+  }
+
+  /** Deletes sources indexed with `index` (their chunks and records together); missing ones are skipped. */
+  async deleteSources(
+    ids: readonly string[],
+    options: { scope?: StoreScope } = {},
+  ): Promise<number> {
+    const backend = recordBackend(this.backend)
+    const scope = checkScope(options.scope ?? StoreScope.GLOBAL)
+    if (!Array.isArray(ids)) throw new InvalidArgumentError('expected an array of source ids')
+    const keys = ids.map((id) => sourceKey(scope, id))
+    const chunkIds = (await backend.getRecords(keys)).flatMap((record) => {
+      const state = decodeSource(record)
+      return [...(state?.chunks ?? []), ...(state?.stale ?? [])].map((s) => chunkId(record.key, s))
+    })
+    await backend.applyChange({ delete: chunkIds, deleteRecords: keys })
+    return chunkIds.length
   }
 
   /**
@@ -165,17 +216,23 @@ export class VectorStore<M extends object = Payload> {
     await this.backend.deleteWhere(filter)
   }
 
-  /** Deletes every entry of a scope; the global scope is refused (use `clearAll()`). */
+  /**
+   * Deletes every entry of a scope, and the records `index` keeps for it; the
+   * global scope is refused (use `clearAll()`).
+   */
   async clear(scope: StoreScope): Promise<void> {
     if (!(scope instanceof StoreScope) || scope.isGlobal) {
       throw new InvalidArgumentError(
         'clear expects a scope with at least one label; use clearAll() to delete everything',
       )
     }
+    // Records first: a reader that checks hits against them sees the scope gone at once.
+    if (typeof this.backend.listRecords === 'function')
+      await this.#clearRecords(this.backend as RecordBackend, scope)
     await this.backend.deleteWhere(scope.toPayloadFilters())
   }
 
-  /** Deletes every entry of every scope. */
+  /** Deletes every entry of every scope (and every record). */
   async clearAll(): Promise<void> {
     if (this.backend.clearAll) return this.backend.clearAll()
     for (;;) {
@@ -189,91 +246,36 @@ export class VectorStore<M extends object = Payload> {
   async close(): Promise<void> {
     await this.backend.close?.()
   }
-}
 
-function checkScope(scope: unknown): StoreScope {
-  if (!(scope instanceof StoreScope))
-    throw new InvalidArgumentError('expected scope to be a StoreScope')
-  return scope
-}
-
-// The scope's prefix keeps ids of different scopes apart; the whole id stays within the id bound.
-function backendId(scope: StoreScope, id: string): string {
-  validateId(id)
-  const full = scope.idPrefix() + id
-  if (full.length > MAX_ID_LENGTH) {
-    throw new InvalidIdError(
-      `expected id of at most ${MAX_ID_LENGTH - scope.idPrefix().length} characters in this scope`,
-    )
-  }
-  return full
-}
-
-// Scope is AND-ed outside the metadata filter, so no filter can widen it.
-function scopedFilter<M extends object>(query: StoreQuery<M>): Filter {
-  const scope = checkScope(query.scope ?? StoreScope.GLOBAL)
-  const scopeFilter = scope.toPayloadFilters()
-  const metadata = query.metadataFilters
-  if (metadata === undefined || Object.keys(metadata).length === 0) return scopeFilter
-  if (scope.isGlobal) return metadata as Filter
-  return { $and: [scopeFilter, metadata as Filter] }
-}
-
-function toRecord<M extends object>(entry: EntryInput<M>): VectorRecord {
-  if (typeof entry !== 'object' || entry === null) {
-    throw new InvalidArgumentError('expected an entry object')
-  }
-  const scope = checkScope(entry.scope ?? StoreScope.GLOBAL)
-  const metadata = entry.metadata ?? {}
-  for (const key of Object.keys(metadata)) {
-    if ((CORE_FIELDS as readonly string[]).includes(key) || key.startsWith('scope_')) {
-      throw new InvalidPayloadError(`metadata key '${key.slice(0, 40)}' is reserved by the store`)
+  async #clearRecords(backend: RecordBackend, scope: StoreScope): Promise<void> {
+    for (;;) {
+      const page = await backend.listRecords({ prefix: scope.idPrefix(), limit: 1000 })
+      if (page.length === 0) return
+      await backend.applyChange({ deleteRecords: page.map((record) => record.key) })
     }
   }
-  if (typeof entry.content !== 'string')
-    throw new InvalidArgumentError('expected content to be a string')
-  const createdAt = entry.createdAt ?? new Date()
-  if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
-    throw new InvalidArgumentError('expected createdAt to be a valid Date')
-  }
-  const payload: Payload = {
-    ...metadata,
-    ...scope.toPayloadFilters(),
-    entry_id: entry.id,
-    content: entry.content,
-    document_id: entry.documentId ?? null,
-    chunk_index: entry.chunkIndex ?? null,
-    embedding_model: entry.embeddingModel ?? null,
-    created_at: createdAt.toISOString(),
-  }
-  return { id: backendId(scope, entry.id), vector: entry.vector, payload }
-}
 
-function fromPayload<M extends object>(payload: Payload): StoredEntry<M> {
-  const fields = Object.entries(payload)
-  // fromEntries, not assignment: a key like "__proto__" stays a plain key.
-  const metadata: Payload = Object.fromEntries(
-    fields.filter(
-      ([key]) => !key.startsWith('scope_') && !(CORE_FIELDS as readonly string[]).includes(key),
-    ),
-  )
-  const labels = Object.fromEntries(
-    fields
-      .filter(([key]) => key.startsWith('scope_'))
-      .map(([key, value]) => [key.slice(6), String(value)]),
-  )
-  return {
-    id: String(payload['entry_id']),
-    content: String(payload['content'] ?? ''),
-    documentId: nullable(payload['document_id']) as string | null,
-    chunkIndex: nullable(payload['chunk_index']) as number | null,
-    embeddingModel: nullable(payload['embedding_model']) as string | null,
-    metadata: metadata as M,
-    scope: new StoreScope(labels),
-    createdAt: new Date(String(payload['created_at'])),
+  #runtime(operation: string): { backend: RecordBackend; embedder: Embedder } {
+    if (this.embedder === undefined) {
+      throw new InvalidArgumentError(
+        `${operation} needs an embedder: new VectorStore(backend, { embedder })`,
+      )
+    }
+    return { backend: recordBackend(this.backend), embedder: this.embedder }
   }
 }
 
-function nullable(value: JsonValue | undefined): JsonValue {
-  return value ?? null
+function checkEmbedder(embedder: unknown): Embedder | undefined {
+  if (embedder === undefined) return undefined
+  const candidate = embedder as Partial<Embedder>
+  if (
+    typeof candidate?.embed !== 'function' ||
+    typeof candidate.model !== 'string' ||
+    candidate.model === '' ||
+    !Number.isInteger(candidate.dimensions) ||
+    (candidate.dimensions as number) < 1
+  ) {
+    throw new InvalidArgumentError('expected embedder to be { model, dimensions, embed(texts) }')
+  }
+  return embedder as Embedder
 }

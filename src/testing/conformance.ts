@@ -4,6 +4,7 @@ import { filterCases } from './cases-filters.js'
 import { badInputCases } from './cases-bad-input.js'
 import { propertyCases } from './cases-property.js'
 import { fuzzCases } from './cases-fuzz.js'
+import { recordCases } from './cases-records.js'
 
 /**
  * The backend conformance suite: every line of the contract, run against a
@@ -37,6 +38,7 @@ export function describeBackend(
     badInputCases(factory, harness, settings)
     propertyCases(factory, harness, settings)
     fuzzCases(factory, harness, settings)
+    recordCases(factory, harness, settings)
   })
 }
 

@@ -1,4 +1,10 @@
-import type { VectorBackend, VectorRecord } from '../core/backend.js'
+import type {
+  IndexChange,
+  IndexRecord,
+  RecordListOptions,
+  VectorBackend,
+  VectorRecord,
+} from '../core/backend.js'
 import type { DistanceMetric } from '../core/metric.js'
 
 /** The two functions of a test framework the suite needs (vitest, jest, mocha and node:test all fit). */
@@ -17,10 +23,15 @@ export interface BackendFactoryOptions {
   readonly dim?: number
 }
 
-/** The optional methods of the contract whose cases the suite can run. */
-export const CAPABILITIES = ['upsertMany', 'getByIds', 'clearAll', 'close'] as const
+/**
+ * The optional parts of the contract whose cases the suite can run: a method
+ * each, and `records` for `applyChange`, `getRecords`, `listRecords` and
+ * `atomicChanges` together (what the retrieval runtime needs).
+ */
+export const CAPABILITIES = ['upsertMany', 'getByIds', 'clearAll', 'close', 'records'] as const
 /** One of {@link CAPABILITIES}. */
 export type Capability = (typeof CAPABILITIES)[number]
+type MethodCapability = Exclude<Capability, 'records'>
 
 /** Makes a fresh, empty backend (its own table, collection or file). The suite closes it. */
 export type BackendFactory = (options: BackendFactoryOptions) => Promise<VectorBackend>
@@ -41,7 +52,7 @@ export interface ConformanceOptions {
 }
 
 /** A declared optional method, bound to its backend; fails when the backend lacks it. */
-export function capability<C extends Capability>(
+export function capability<C extends MethodCapability>(
   backend: VectorBackend,
   name: C,
 ): NonNullable<VectorBackend[C]> {
@@ -73,5 +84,31 @@ export async function withBackend<T>(
     return await body(backend)
   } finally {
     await backend.close?.()
+  }
+}
+
+/** The `records` capability's methods, bound to their backend. */
+export interface RecordMethods {
+  applyChange(change: IndexChange): Promise<void>
+  getRecords(keys: readonly string[]): Promise<IndexRecord[]>
+  listRecords(options: RecordListOptions): Promise<IndexRecord[]>
+  readonly atomicChanges: boolean
+}
+
+/** The declared `records` capability; fails when the backend lacks one of its members. */
+export function recordMethods(backend: VectorBackend): RecordMethods {
+  for (const name of ['applyChange', 'getRecords', 'listRecords'] as const) {
+    if (typeof backend[name] !== 'function') {
+      throw new TypeError(`the backend declares records but has no ${name}() method`)
+    }
+  }
+  if (typeof backend.atomicChanges !== 'boolean') {
+    throw new TypeError('the backend declares records but has no atomicChanges flag')
+  }
+  return {
+    applyChange: (backend.applyChange as NonNullable<VectorBackend['applyChange']>).bind(backend),
+    getRecords: (backend.getRecords as NonNullable<VectorBackend['getRecords']>).bind(backend),
+    listRecords: (backend.listRecords as NonNullable<VectorBackend['listRecords']>).bind(backend),
+    atomicChanges: backend.atomicChanges,
   }
 }

@@ -257,7 +257,7 @@ describe('vecstore migrate', () => {
     const first = await vecstore('migrate', database.url)
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(
-      /0000_enable_pgvector\s+applied\n\s+0001_default_table\s+applied\napplied 2 migrations/,
+      /0000_enable_pgvector\s+applied\n\s+0001_default_table\s+applied\n\s+0002_record_table\s+applied\napplied 3 migrations/,
     )
     const second = await vecstore('migrate', database.url)
     expect(second.stdout).toMatch(/0000_enable_pgvector\s+already applied/)
@@ -285,7 +285,7 @@ describe('vecstore migrate', () => {
   it('works on a PGlite directory', async () => {
     const result = await vecstore('migrate', `pglite:${temp.dir}/migrated`)
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('applied 2 migrations')
+    expect(result.stdout).toContain('applied 3 migrations')
   })
 })
 

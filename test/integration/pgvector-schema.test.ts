@@ -205,7 +205,7 @@ function describeMigrations(server: TestEngine, serverUrl: string): void {
       const applied = await client.unsafe(
         `SELECT hash FROM "${migrationsSchema}"."${migrationsTable}" ORDER BY id`,
       )
-      expect(applied).toHaveLength(2)
+      expect(applied).toHaveLength(3)
       expect(await client`SELECT to_regclass('drizzle.__drizzle_migrations') AS t`).toEqual([
         { t: null },
       ])

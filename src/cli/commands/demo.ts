@@ -1,12 +1,10 @@
-import { HashingEmbedder } from '../../index.js'
-import { StoreScope } from '../../index.js'
-import { type EntryInput, VectorStore } from '../../index.js'
+import { HashingEmbedder, RecursiveTextSplitter, StoreScope, VectorStore } from '../../index.js'
 import { type Command, integerOption, positionals, stringList, stringOption } from '../command.js'
 import { askInteractively, answer } from '../demo/ask.js'
-import { type Chunk, chunkFile, corpusFrom, defaultCorpus } from '../demo/corpus.js'
+import { corpusFrom, defaultCorpus } from '../demo/corpus.js'
 import { DEMO_BACKENDS, demoStoreUri } from '../demo/demo-store.js'
+import { describeCounts, indexWithProgress } from '../indexing.js'
 import { note } from '../output.js'
-import { ProgressBar } from '../progress.js'
 import { openStore } from '../stores/open-store.js'
 
 const EXAMPLE_QUESTIONS = [
@@ -16,7 +14,8 @@ const EXAMPLE_QUESTIONS = [
 ]
 // Every demo entry carries this scope, so re-indexing replaces exactly the demo's entries.
 const DEMO_SCOPE = new StoreScope({ corpus: 'vecstore-demo' })
-const EMBED_BATCH = 32
+// Enough context per hit, still one topic.
+const CHUNK_CHARS = 700
 
 /** `vecstore demo`: index a real text corpus, then answer questions from it. */
 export const demoCommand: Command = {
@@ -24,9 +23,10 @@ export const demoCommand: Command = {
   summary: "index this package's docs into the embedded store and ask them questions",
   help: `Usage: vecstore demo [--backend B | --store URI] [--query TEXT]... [--corpus PATH]...
 
-Chunks a text corpus (by default this package's README and docs/), embeds it and stores
-it, then answers a few example questions with ranked hits, scores and
-sources. With --query it answers those instead; with neither, and a terminal
+Indexes a text corpus (by default this package's README and docs/) with
+VectorStore.index, which embeds only what changed since the last run, then
+answers a few example questions with VectorStore.retrieve: ranked hits, scores
+and sources. With --query it answers those instead; with neither, and a terminal
 on stdin, it then asks for questions of your own.
 
 The embedder is HashingEmbedder: deterministic and offline, but lexical, not
@@ -58,8 +58,7 @@ Options:
     const topK = integerOption(args, 'top-k', 3, 1, 50)
     const questions = stringList(args, 'query')
     const corpusPaths = stringList(args, 'corpus')
-    const files = corpusPaths.length > 0 ? corpusFrom(corpusPaths) : defaultCorpus()
-    const chunks = files.flatMap(({ path, source }) => chunkFile(path, source))
+    const documents = corpusPaths.length > 0 ? await corpusFrom(corpusPaths) : await defaultCorpus()
     const embedder = new HashingEmbedder()
     const opened = await openStore(uri, {
       mode: 'write',
@@ -67,15 +66,24 @@ Options:
       dim: embedder.dimensions,
     })
     try {
-      const store = new VectorStore(opened.backend)
-      const started = Date.now()
-      await index(store, embedder, chunks)
-      const seconds = ((Date.now() - started) / 1000).toFixed(1)
+      const splitter = new RecursiveTextSplitter({
+        chunkSize: CHUNK_CHARS,
+        chunkOverlap: 0,
+        format: 'markdown',
+      })
+      const store = new VectorStore(opened.backend, { embedder, splitter })
+      // The corpus is all of the demo's scope: files no longer given are deleted.
+      const { result, seconds } = await indexWithProgress(store, documents, {
+        cleanup: 'scoped_full',
+        scope: DEMO_SCOPE,
+      })
+      const chunks = result.numAdded + result.numUpdated + result.numSkipped
       note(
-        `indexed ${chunks.length} chunks of ${files.length} file${files.length === 1 ? '' : 's'} into ${opened.label} ` +
-          `(${opened.backend.metric}, ${embedder.dimensions} dims, ${embedder.model}) in ${seconds} s\n`,
+        `indexed ${chunks} chunks of ${documents.length} file${documents.length === 1 ? '' : 's'} into ${opened.label} ` +
+          `(${opened.backend.metric}, ${embedder.dimensions} dims, ${embedder.model}) in ${seconds} s: ${describeCounts(result)}\n`,
       )
-      const ask = (question: string) => answer(store, embedder, DEMO_SCOPE, question, topK)
+      const byId = new Map(documents.map((document) => [document.id, document]))
+      const ask = (question: string) => answer(store, byId, DEMO_SCOPE, question, topK)
       for (const question of questions.length > 0 ? questions : EXAMPLE_QUESTIONS)
         await ask(question)
       if (questions.length === 0 && process.stdin.isTTY) await askInteractively(ask)
@@ -84,33 +92,4 @@ Options:
       await opened.close()
     }
   },
-}
-
-/** Replaces the demo's entries with the corpus' chunks, embedding a batch at a time. */
-async function index(store: VectorStore, embedder: HashingEmbedder, chunks: readonly Chunk[]) {
-  await store.clear(DEMO_SCOPE)
-  const bar = new ProgressBar('indexing', chunks.length)
-  const position = new Map<string, number>()
-  for (let start = 0; start < chunks.length; start += EMBED_BATCH) {
-    const batch = chunks.slice(start, start + EMBED_BATCH)
-    // The heading is part of what a chunk is about.
-    const vectors = await embedder.embed(batch.map((chunk) => `${chunk.section}\n${chunk.text}`))
-    const entries: EntryInput[] = batch.map((chunk, i) => {
-      const chunkIndex = position.get(chunk.source) ?? 0
-      position.set(chunk.source, chunkIndex + 1)
-      return {
-        id: `${chunk.source}#${chunkIndex}`,
-        content: chunk.text,
-        vector: vectors[i] as number[],
-        documentId: chunk.source,
-        chunkIndex,
-        embeddingModel: embedder.model,
-        metadata: { section: chunk.section },
-        scope: DEMO_SCOPE,
-      }
-    })
-    await store.upsert(entries)
-    bar.advance(batch.length)
-  }
-  bar.finish()
 }

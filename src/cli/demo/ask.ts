@@ -1,27 +1,25 @@
 import { createInterface } from 'node:readline/promises'
-import type { Embedder } from '../../index.js'
-import type { StoreScope } from '../../index.js'
-import type { VectorStore } from '../../index.js'
+import type { SourceDocument, StoreScope, VectorStore } from '../../index.js'
 import { print } from '../output.js'
+import { previewOf, sectionOf } from './corpus.js'
 
-/** Answers one question: ranked hits with score, source file and section. */
+/** Answers one question: ranked chunks with score, source file and section. */
 export async function answer(
   store: VectorStore,
-  embedder: Embedder,
+  documents: ReadonlyMap<string, SourceDocument>,
   scope: StoreScope,
   question: string,
   topK: number,
 ): Promise<void> {
-  const [vector] = await embedder.embed([question])
   print(`? ${question}`)
-  const results = await store.search({ vector: vector as number[], topK, scope })
+  const results = await store.retrieve(question, { topK, scope })
   if (results.length === 0) print('  (no entries)')
   for (const { entry, score, rank } of results) {
-    const preview = entry.content.replace(/\s+/g, ' ').slice(0, 100)
-    print(
-      `  ${rank}. ${score.toFixed(3)}  ${entry.documentId} > ${String(entry.metadata['section'])}`,
-    )
-    print(`     ${preview}${entry.content.length > 100 ? '…' : ''}`)
+    const source = String(entry.documentId)
+    const section = sectionOf(documents.get(source), entry.content)
+    const preview = previewOf(entry.content)
+    print(`  ${rank}. ${score.toFixed(3)}  ${source} > ${section}`)
+    print(`     ${preview.slice(0, 100)}${preview.length > 100 ? '…' : ''}`)
   }
   print()
 }
