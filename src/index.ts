@@ -19,6 +19,7 @@ export {
   BackendQueryError,
   CapacityExceededError,
   DimensionMismatchError,
+  EmbeddingModelMismatchError,
   EmptyFilterError,
   type EngineErrorOptions,
   InvalidArgumentError,

@@ -10,6 +10,7 @@ export const VECTOR_STORE_ERROR_CODES = [
   'INVALID_ARGUMENT',
   'NOT_INITIALIZED',
   'METRIC_MISMATCH',
+  'EMBEDDING_MODEL_MISMATCH',
   'SCHEMA_MISMATCH',
   'SNAPSHOT_CORRUPT',
   'SNAPSHOT_LOCKED',
@@ -55,10 +56,18 @@ export class DimensionMismatchError extends VectorStoreError {
   constructor(
     /** The index's dimension. */
     readonly expected: number,
-    /** The dimension of the vector given. */
+    /** The dimension of the vector (or the index) asked for. */
     readonly received: number,
+    /** The index, when one is named: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+    readonly where?: string,
+    /** What to do about it, appended to the message. */
+    fix?: string,
   ) {
-    super('DIMENSION_MISMATCH', `expected a vector of ${expected} dimensions, got ${received}`)
+    const problem =
+      where === undefined
+        ? `expected a vector of ${expected} dimensions, got ${received}`
+        : `${where} holds vectors of ${expected} dimensions, got ${received}`
+    super('DIMENSION_MISMATCH', fix === undefined ? problem : `${problem}: ${fix}`)
   }
 }
 
@@ -137,6 +146,29 @@ export class MetricMismatchError extends VectorStoreError {
     super(
       'METRIC_MISMATCH',
       `the index uses metric '${found}' but '${expected}' was requested; the metric is fixed when an index is created`,
+    )
+  }
+}
+
+/**
+ * An index records the embedding model it was written with (a pgvector
+ * table, a Chroma collection, a snapshot), and it was opened, written or
+ * queried with another one. Vectors of two models are not comparable, even
+ * at the same dimension: another model needs a new index, re-embedded.
+ */
+export class EmbeddingModelMismatchError extends VectorStoreError {
+  constructor(
+    /** The index: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+    readonly where: string,
+    /** The model recorded with the index. */
+    readonly stored: string,
+    /** The model asked for. */
+    readonly requested: string,
+  ) {
+    super(
+      'EMBEDDING_MODEL_MISMATCH',
+      `${where} holds vectors of model '${stored}' but '${requested}' was requested; ` +
+        'another model needs a new index, re-embedded into it (vecstore reembed)',
     )
   }
 }

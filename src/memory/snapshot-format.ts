@@ -10,7 +10,7 @@ import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.
  * On-disk layout. Both files are JSON, written a line per entry so that they
  * stream in and out without one giant string:
  *
- * snapshot  `{"format":"vecstore-memory-snapshot","version":1,"metric":..,"dim":..,"generation":..,"count":..,"entries":[`
+ * snapshot  `{"format":"vecstore-memory-snapshot","version":1,"metric":..,"dim":..,["model":..,]"generation":..,"count":..,"entries":[`
  *           one `{"id":..,"vector":"<base64 float32 LE>","payload":{..}}` line per entry, comma-separated
  *           `]}`
  * journal   `{"format":"vecstore-memory-journal","version":1,"generation":..}`
@@ -27,6 +27,8 @@ export const FORMAT_VERSION = 1
 export interface SnapshotHeader {
   readonly metric: DistanceMetric
   readonly dim: number | undefined
+  /** The embedding model recorded with the index (written only when known). */
+  readonly model?: string | undefined
   readonly generation: number
   readonly count: number
 }
@@ -48,8 +50,10 @@ export function encodeEntry(id: string, vectorBase64: string, payload: Payload):
 }
 
 export function encodeSnapshotHeader(header: SnapshotHeader): string {
-  const { metric, dim, generation, count } = header
-  return `{"format":"${SNAPSHOT_FORMAT}","version":${FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},"generation":${generation},"count":${count},"entries":[`
+  const { metric, dim, model, generation, count } = header
+  // An optional field: readers that predate it ignore it, so the version stays 1.
+  const modelField = model === undefined ? '' : `"model":${JSON.stringify(model)},`
+  return `{"format":"${SNAPSHOT_FORMAT}","version":${FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},${modelField}"generation":${generation},"count":${count},"entries":[`
 }
 
 export function encodeJournalHeader(generation: number): string {
@@ -144,9 +148,13 @@ function parseHeader(line: string): SnapshotHeader {
   if (dim !== null && (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1))
     throw new Error('bad dimension')
   const count = Number(head['count'])
+  const model = head['model']
+  if (model !== undefined && (typeof model !== 'string' || model === ''))
+    throw new Error('bad model')
   return {
     metric: parseMetric(head['metric']),
     dim: dim ?? undefined,
+    model,
     generation: Number(head['generation']),
     count,
   }

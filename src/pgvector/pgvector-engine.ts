@@ -21,7 +21,7 @@ import {
 import { onPglite } from './pglite-direct.js'
 import { onPostgresJs } from './postgres-js.js'
 import { sizesQuery } from './schema-sql.js'
-import { prepareTable, type TableState } from './schema-sync.js'
+import { prepareTable, tableLabel, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
 import {
   countQuery,
@@ -108,6 +108,14 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
   get dim(): number | undefined {
     return this.#state.dimensions
+  }
+
+  get model(): string | undefined {
+    return this.#state.model
+  }
+
+  get label(): string {
+    return tableLabel(this.#config.spec)
   }
 
   checkVector(vector: Float32Array): void {

@@ -1,5 +1,6 @@
 import type { Vector, VectorBackend, VectorRecord } from '../core/backend.js'
 import {
+  EmbeddingModelMismatchError,
   EmptyFilterError,
   InvalidArgumentError,
   InvalidIdError,
@@ -94,6 +95,8 @@ export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
   readonly vector: Vector
   /** Default: 10. */
   readonly topK?: number
+  /** The model that made `vector`: refused when the backend records another one. Default: not checked. */
+  readonly embeddingModel?: string
 }
 
 /**
@@ -118,9 +121,14 @@ export class VectorStore<M extends object = Payload> {
     this.backend = backend
   }
 
-  /** Stores entries (replacing any with the same id in the same scope). */
+  /**
+   * Stores entries (replacing any with the same id in the same scope). An
+   * entry's `embeddingModel` must be the model the backend records, if it records one.
+   */
   async upsert(entries: EntryInput<M> | readonly EntryInput<M>[]): Promise<void> {
-    const records = (Array.isArray(entries) ? entries : [entries]).map(toRecord)
+    const list: readonly EntryInput<M>[] = Array.isArray(entries) ? entries : [entries]
+    for (const entry of list) checkModel(this.backend, entry?.embeddingModel)
+    const records = list.map(toRecord)
     if (this.backend.upsertMany) return this.backend.upsertMany(records)
     for (const record of records)
       await this.backend.upsert(record.id, record.vector, record.payload)
@@ -128,6 +136,7 @@ export class VectorStore<M extends object = Payload> {
 
   /** Nearest entries to a query embedding within the scope, best first. */
   async search(query: StoreSearch<M>): Promise<StoreResult<M>[]> {
+    checkModel(this.backend, query.embeddingModel)
     const hits = await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
     return hits.map((hit, i) => ({
       entry: fromPayload<M>(hit.payload),
@@ -188,6 +197,16 @@ export class VectorStore<M extends object = Payload> {
   /** Closes the backend (what it opened: a pool, a local server, a snapshot lock). */
   async close(): Promise<void> {
     await this.backend.close?.()
+  }
+}
+
+// Backends that record a model (every built-in one, given `model`) expose it with the index's label.
+function checkModel(backend: VectorBackend, model: unknown): void {
+  if (model === undefined || model === null) return
+  const { model: stored, label } = backend as { model?: unknown; label?: unknown }
+  if (typeof stored === 'string' && model !== stored) {
+    const where = typeof label === 'string' ? label : 'the index'
+    throw new EmbeddingModelMismatchError(where, stored, String(model))
   }
 }
 
