@@ -57,8 +57,15 @@ export {
 export { compareIds } from './core/validate.js'
 export type { Embedder } from './embedding/embedder.js'
 export { HashingEmbedder } from './embedding/hashing-embedder.js'
+export { isRetryableError, type RetryOptions } from './embedding/retry.js'
 export { InMemoryVectorBackend } from './memory/in-memory-vector-backend.js'
 export type { InMemoryVectorBackendConfig } from './memory/in-memory-vector-backend-config.js'
+export {
+  reembed,
+  type ReembedOptions,
+  type ReembedProgress,
+  type ReembedReport,
+} from './store/reembed.js'
 export { StoreScope } from './store/store-scope.js'
 export {
   CORE_FIELDS,

@@ -22,6 +22,7 @@ export const VECTOR_STORE_ERROR_CODES = [
   'INVALID_URI',
   'STORE_NOT_FOUND',
   'COPY_CHECK',
+  'MIGRATIONS_FOLDER',
 ] as const
 
 /** One of {@link VECTOR_STORE_ERROR_CODES}. */

@@ -103,24 +103,30 @@ function createTableStatement(spec: TableSpec): SQL {
 }
 
 function createIndexStatements(spec: TableSpec): SQL[] {
+  const vectorIndex = vectorIndexStatement(spec)
+  return [
+    ...(vectorIndex === undefined ? [] : [vectorIndex]),
+    ...(spec.payloadIndex ? [payloadIndexStatement(spec)] : []),
+  ]
+}
+
+/** The table's HNSW or IVFFlat index, as drizzle-kit generates it from {@link vectorTable}. */
+export function vectorIndexStatement(spec: TableSpec): SQL | undefined {
   const table = tableName(spec)
-  const statements: SQL[] = []
+  const name = identifier(vectorIndexName(spec.name))
   const opclass = sql.raw(METRIC_SQL[spec.metric].opclass[spec.vectorType])
   if (spec.index === 'hnsw') {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`,
-    )
-  } else if (spec.index === 'ivfflat') {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`,
-    )
+    return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`
   }
-  if (spec.payloadIndex) {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(payloadIndexName(spec.name))} ON ${table} USING gin ("payload" jsonb_path_ops)`,
-    )
+  if (spec.index === 'ivfflat') {
+    return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`
   }
-  return statements
+  return undefined
+}
+
+/** The table's GIN index on the payload. */
+export function payloadIndexStatement(spec: TableSpec): SQL {
+  return sql`CREATE INDEX IF NOT EXISTS ${identifier(payloadIndexName(spec.name))} ON ${tableName(spec)} USING gin ("payload" jsonb_path_ops)`
 }
 
 /** The installed pgvector version, if any. */
@@ -129,7 +135,7 @@ export function extensionVersionQuery(): SQL {
 }
 
 /** The table's columns with their types (no rows when the table does not exist). */
-export function columnsQuery(spec: TableSpec): SQL {
+export function columnsQuery(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
   return sql`SELECT a.attname AS "name", t.typname AS "type", a.atttypmod AS "typmod",
       col_description(a.attrelid, a.attnum) AS "comment",
       pg_has_role((SELECT relowner FROM pg_class WHERE oid = a.attrelid), 'USAGE') AS "owned"

@@ -1,7 +1,7 @@
 import { inContext, UsageError } from '../cli-errors.js'
 import { type Command, integerOption, positionals, requiredOption } from '../command.js'
 import { note, print } from '../output.js'
-import { redactUri, URI_FORMS } from '../store-uri.js'
+import { ONE_PGLITE_DIRECTORY, redactUri, sharePgliteDirectory, URI_FORMS } from '../store-uri.js'
 import { openStore } from '../stores/open-store.js'
 import { checkCompatible, copyEntries } from './copy-entries.js'
 
@@ -43,6 +43,7 @@ Example:
     const overwrite = args.values['overwrite'] === true
     if (redactUri(from) === redactUri(to))
       throw new UsageError('--from and --to name the same store')
+    if (sharePgliteDirectory(from, to)) throw new UsageError(ONE_PGLITE_DIRECTORY)
     const source = await openStore(from, { mode: 'read' }).catch((error: unknown) => {
       throw inContext(error, 'source')
     })

@@ -4,6 +4,7 @@ import {
   type BackendStats,
   type DistanceMetric,
   InMemoryVectorBackend,
+  SchemaMismatchError,
   StoreNotFoundError,
   type VectorBackend,
 } from '../../index.js'
@@ -21,6 +22,8 @@ export type StoreBackend = VectorBackend &
   Required<Pick<VectorBackend, 'getByIds' | 'upsertMany' | 'close'>> & {
     readonly metric: DistanceMetric
     readonly dim: number | undefined
+    readonly model: string | undefined
+    readonly label: string | undefined
     stats(): Promise<BackendStats>
   }
 
@@ -41,6 +44,8 @@ export interface OpenStoreOptions {
   readonly metric?: DistanceMetric
   /** Dimension for a store created now; an existing one with another dimension is refused. */
   readonly dim?: number
+  /** Embedding model recorded with a store created now (or not yet recorded); another one is refused. */
+  readonly model?: string
 }
 
 /** Opens the store a URI names; errors say which URI (password redacted). */
@@ -67,6 +72,7 @@ async function openBackend(
   const shape = {
     ...(options.metric !== undefined && { metric: options.metric }),
     ...(options.dim !== undefined && { dim: options.dim }),
+    ...(options.model !== undefined && { model: options.model }),
   }
   const write = options.mode === 'write'
   switch (location.kind) {
@@ -95,6 +101,8 @@ async function openBackend(
         // Read mode runs no DDL: a missing table is an error, not a new empty one.
         manageSchema: write,
         ...shape,
+      }).catch(async (error: unknown) => {
+        throw write ? error : ((await missingTable(location, error)) ?? error)
       })
     }
     case 'chroma-local':
@@ -107,6 +115,30 @@ async function openBackend(
       return ChromaBackend.create(collection, { ...server, createCollection: write, ...shape })
     }
   }
+}
+
+// A store the command only reads is missing, not mismatched: say so without the backend's API terms.
+async function missingTable(
+  location: Extract<StoreLocation, { kind: 'postgres' | 'pglite' }>,
+  error: unknown,
+): Promise<StoreNotFoundError | undefined> {
+  if (!(error instanceof SchemaMismatchError)) return undefined
+  const { diagnose } = await import('../../pgvector/index.js')
+  const table = location.table ?? 'vecstore_vectors'
+  const { extensionVersion, problems } = await diagnose(
+    location.kind === 'postgres' ? location.dsn : { pglite: location.dir },
+    [table],
+    location.schema === undefined ? {} : { schema: location.schema },
+  )
+  if (extensionVersion === undefined) {
+    return new StoreNotFoundError(
+      `no vector table here: the database does not even have the pgvector extension`,
+    )
+  }
+  if (problems.some((problem) => problem.problem === 'does not exist')) {
+    return new StoreNotFoundError(`no table ${table} in this database`)
+  }
+  return undefined
 }
 
 function mustExist(write: boolean, path: string, message: string): void {
