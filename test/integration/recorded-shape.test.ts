@@ -72,10 +72,9 @@ for (const engine of engines) {
         `${where} holds vectors of 3 dimensions, got 2`,
       )
       await first.close()
-      const [record] = await engine.sql(
-        `SELECT col_description(to_regclass($1), 2) AS "comment"`,
-        [qualifiedName(engine, table)],
-      )
+      const [record] = await engine.sql(`SELECT col_description(to_regclass($1), 2) AS "comment"`, [
+        qualifiedName(engine, table),
+      ])
       expect(record?.['comment']).toBe(
         'vecstore {"metric":"cosine","dimensions":3,"model":"model-a"}',
       )

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { UsageError } from '../cli-errors.js'
 import { type Command, positionals, stringOption } from '../command.js'
 import { loadModule } from '../load-module.js'
@@ -31,9 +32,10 @@ Options:
     positionals(args, [])
     const out = stringOption(args, 'out') ?? (await configuredOut(stringOption(args, 'config')))
     const outcome = initMigrations(out)
-    const written = `wrote ${out}/${outcome.file}: CREATE EXTENSION IF NOT EXISTS vector, migration 0000`
+    const file = join(out, outcome.file)
+    const written = `wrote ${file}: CREATE EXTENSION IF NOT EXISTS vector, migration 0000`
     if (outcome.kind === 'present') {
-      print(`${out}/${outcome.file} already creates the vector extension first: nothing to do`)
+      print(`${file} already creates the vector extension first: nothing to do`)
     } else if (outcome.kind === 'created') {
       print(written)
     } else {
