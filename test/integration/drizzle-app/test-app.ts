@@ -88,20 +88,14 @@ export default defineConfig({
     return this.#node(['node_modules/vecstore/bin/vecstore.js', ...args])
   }
 
+  /** `npx drizzle-kit ...` in the app, while the test goes on (a reader keeps querying). */
+  drizzleKitAsync(...args: string[]): Promise<Run> {
+    return this.#nodeAsync(['node_modules/drizzle-kit/bin.cjs', ...args], {})
+  }
+
   /** `npx vecstore ...` in the app, while the test goes on. */
   vecstoreAsync(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['node_modules/vecstore/bin/vecstore.js', ...args], {
-        cwd: this.dir,
-        env: { ...process.env, DATABASE_URL: this.url, ...env },
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      child.on('error', reject)
-      child.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
+    return this.#nodeAsync(['node_modules/vecstore/bin/vecstore.js', ...args], env)
   }
 
   /** Runs SQL on the app's database. */
@@ -128,6 +122,21 @@ export default defineConfig({
       env: { ...process.env, DATABASE_URL: this.url },
     })
     return { status, stdout, stderr }
+  }
+
+  #nodeAsync(args: readonly string[], env: Record<string, string>): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, args, {
+        cwd: this.dir,
+        env: { ...process.env, DATABASE_URL: this.url, ...env },
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('error', reject)
+      child.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
   }
 
   async #admin(text: string): Promise<void> {
