@@ -132,7 +132,7 @@ async function missingTable(
   )
   if (extensionVersion === undefined) {
     return new StoreNotFoundError(
-      `no vector table here: the database does not even have the pgvector extension`,
+      `no table ${table} in this database: it does not have the pgvector extension`,
     )
   }
   if (problems.some((problem) => problem.problem === 'does not exist')) {
