@@ -17,7 +17,7 @@ import {
   sharePgliteDirectory,
   URI_FORMS,
 } from '../store-uri.js'
-import { type OpenStore, openStore } from '../stores/open-store.js'
+import { buildDeferredIndex, type OpenStore, openStore } from '../stores/open-store.js'
 
 /** `vecstore reembed --from URI --to URI --embedder SPEC`: a new model or dimension, in a new store. */
 export const reembedCommand: Command = {
@@ -122,6 +122,7 @@ async function withStores<T>(
   try {
     const target = await openStore(to, {
       mode: 'write',
+      deferIndex: true,
       metric: source.backend.metric,
       dim: embedder.dimensions,
       model: embedder.model,
@@ -129,7 +130,9 @@ async function withStores<T>(
       throw inContext(error, 'target')
     })
     try {
-      return await body(source, target)
+      const result = await body(source, target)
+      await buildDeferredIndex(target)
+      return result
     } finally {
       await target.close()
     }
