@@ -15,7 +15,15 @@ import { writeResult } from './lib/results.js'
 
 const quick = process.argv.includes('--quick')
 const scale = process.argv.find((arg) => arg.startsWith('--scale='))
-const SCRIPTS = ['memory', 'chroma', 'pgvector', 'pgvector-anchors', 'pgvector-sweep', 'scaling']
+const SCRIPTS = [
+  'memory',
+  'chroma',
+  'pgvector',
+  'pgvector-anchors',
+  'pgvector-sweep',
+  'scaling',
+  'reembed',
+]
 const root = fileURLToPath(new URL('../', import.meta.url))
 
 function runScript(script: string, args: string[]): { seconds: number; ok: boolean } {

@@ -215,6 +215,7 @@ function payloadIndexProblems(spec: TableSpec, catalog: TableCatalog) {
     : [renameProblem(index.name, payloadIndexName(spec.name))]
 }
 
+// The record (metric, dimension, model) against the schema and the table: at most one line.
 function recordProblems(expected: Expectation, catalog: TableCatalog) {
   const { spec, declared } = expected
   const recorded = catalog.record ?? {}
@@ -223,60 +224,52 @@ function recordProblems(expected: Expectation, catalog: TableCatalog) {
   const vectorIndex = catalog.indexes.find((i) => i.column === 'embedding' && i.valid)
   const indexMetric = vectorIndex && metricOfOpclass(vectorIndex.opclass)
   const metric = declared && spec.index !== 'none' ? spec.metric : indexMetric
-  const problems = []
-  if (
-    declared &&
-    spec.model !== undefined &&
-    recorded.model !== undefined &&
-    recorded.model !== spec.model
-  ) {
-    problems.push(
+  const model = declared ? spec.model : undefined
+  // What the record should say: the fix for every line below.
+  const wanted = recordText(spec, {
+    metric: metric ?? recorded.metric ?? spec.metric,
+    ...((typmod ?? recorded.dimensions) !== undefined && {
+      dimensions: typmod ?? recorded.dimensions,
+    }),
+    ...((model ?? recorded.model) !== undefined && { model: model ?? recorded.model }),
+  })
+  if (model !== undefined && recorded.model !== undefined && recorded.model !== model) {
+    return [
       error(
-        `holds vectors of embedding model '${recorded.model}', the schema declares '${spec.model}'`,
+        `holds vectors of embedding model '${recorded.model}', the schema declares '${model}'`,
         REEMBED_STEPS,
       ),
-    )
+    ]
   }
   if (metric !== undefined && recorded.metric !== undefined && recorded.metric !== metric) {
-    problems.push(
-      error(
-        `records metric ${recorded.metric}, its ${declared ? 'schema' : 'vector index'} says ${metric}: PgvectorBackend refuses to open it`,
-        `if ${metric} is meant: ${recordText(spec, { ...recorded, metric })}`,
-      ),
-    )
+    // With an index for the metric the backend goes by the index; without one, by the record.
+    const problem = `records metric ${recorded.metric}, its ${declared ? 'schema' : 'vector index'} says ${metric}`
+    return vectorIndex === undefined
+      ? [
+          error(
+            `${problem}: PgvectorBackend refuses to open it`,
+            `if ${metric} is meant: ${wanted}`,
+          ),
+        ]
+      : [warning(problem, wanted)]
   }
-  const wanted = {
-    ...recorded,
-    ...(typmod !== undefined && { dimensions: typmod }),
-    ...(declared && spec.model !== undefined && { model: spec.model }),
-  }
-  if (
-    problems.length === 0 &&
-    typmod !== undefined &&
-    recorded.dimensions !== undefined &&
-    recorded.dimensions !== typmod
-  ) {
-    problems.push(
+  if (typmod !== undefined && recorded.dimensions !== undefined && recorded.dimensions !== typmod) {
+    return [
       warning(
         `records ${recorded.dimensions} dimensions but embedding is ${embedding?.type}(${typmod})`,
-        recordText(spec, wanted),
+        wanted,
       ),
-    )
+    ]
   }
-  if (
-    problems.length === 0 &&
-    declared &&
-    spec.model !== undefined &&
-    recorded.model === undefined
-  ) {
-    problems.push(
+  if (model !== undefined && recorded.model === undefined) {
+    return [
       warning(
-        `records no embedding model, so a backend opened with another one is not refused (the schema declares '${spec.model}')`,
-        `in a migration (drizzle-kit generate --custom): ${recordText(spec, { metric: metric ?? spec.metric, ...wanted })}`,
+        `records no embedding model, so a backend opened with another one is not refused (the schema declares '${model}')`,
+        `in a migration (drizzle-kit generate --custom): ${wanted}`,
       ),
-    )
+    ]
   }
-  return problems
+  return []
 }
 
 function recordText(spec: TableSpec, record: TableRecord): string {

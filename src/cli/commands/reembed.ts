@@ -1,4 +1,4 @@
-import { reembed } from '../../index.js'
+import { type Embedder, reembed } from '../../index.js'
 import { inContext, UsageError } from '../cli-errors.js'
 import {
   type Command,
@@ -15,6 +15,7 @@ import {
   parseStoreUri,
   redactUri,
   sharePgliteDirectory,
+  type StoreLocation,
   URI_FORMS,
 } from '../store-uri.js'
 import { buildDeferredIndex, type OpenStore, openStore } from '../stores/open-store.js'
@@ -78,42 +79,44 @@ Example:
       throw new UsageError('--switch needs a Postgres target (postgres:// or pglite:)')
     }
     const embedder = await loadEmbedder(requiredOption(args, 'embedder'))
-    const textKey = stringOption(args, 'text-key') ?? 'content'
-    const batchSize = integerOption(args, 'batch', 500, 1, 10_000)
+    const overwrite = args.values['overwrite'] === true
+    const options = {
+      textKey: stringOption(args, 'text-key') ?? 'content',
+      batchSize: integerOption(args, 'batch', 500, 1, 10_000),
+      overwrite,
+    }
     const report = await withStores(from, to, embedder, (source, target) => {
       note(
         `re-embedding ${source.label} -> ${target.label} with '${embedder.model}' (${embedder.dimensions} dims)`,
       )
-      return runReembed(source, target, embedder, {
-        textKey,
-        batchSize,
-        overwrite: args.values['overwrite'] === true,
-      })
+      return runReembed(source, target, embedder, options)
     })
     print(
-      `re-embedded ${report.written} entries with '${embedder.model}' (${report.skipped} already in the target, ${args.values['overwrite'] === true ? 'rewritten' : 'skipped'}; ${report.retries} rate-limit retries)`,
+      `re-embedded ${report.written} entries with '${embedder.model}' (${report.skipped} already in the target, ${overwrite ? 'rewritten' : 'skipped'}; ${report.retries} rate-limit retries)`,
     )
-    if (view !== undefined && (location.kind === 'postgres' || location.kind === 'pglite')) {
-      const { switchView } = await import('../../pgvector/index.js')
-      const { previous } = await switchView(
-        location.kind === 'postgres' ? location.dsn : { pglite: location.dir },
-        {
-          view,
-          table: location.table ?? 'vecstore_vectors',
-          ...(location.schema !== undefined && { schema: location.schema }),
-        },
-      )
-      const before = previous === undefined ? 'new view' : `was ${previous.table}`
-      print(`view ${view} now reads ${location.table ?? 'vecstore_vectors'} (${before})`)
-    }
+    if (view !== undefined) await switchReaders(location, view)
     return 0
   },
+}
+
+// The view readers read now reads the target table, switched in one transaction.
+async function switchReaders(location: StoreLocation, view: string): Promise<void> {
+  if (location.kind !== 'postgres' && location.kind !== 'pglite') return
+  const { switchView } = await import('../../pgvector/index.js')
+  const table = location.table ?? 'vecstore_vectors'
+  const { previous } = await switchView(
+    location.kind === 'postgres' ? location.dsn : { pglite: location.dir },
+    { view, table, ...(location.schema !== undefined && { schema: location.schema }) },
+  )
+  print(
+    `view ${view} now reads ${table} (${previous === undefined ? 'new view' : `was ${previous.table}`})`,
+  )
 }
 
 async function withStores<T>(
   from: string,
   to: string,
-  embedder: { dimensions: number; model: string },
+  embedder: Embedder,
   body: (source: OpenStore, target: OpenStore) => Promise<T>,
 ): Promise<T> {
   const source = await openStore(from, { mode: 'read' }).catch((error: unknown) => {
@@ -144,7 +147,7 @@ async function withStores<T>(
 async function runReembed(
   source: OpenStore,
   target: OpenStore,
-  embedder: Parameters<typeof reembed>[2]['embedder'],
+  embedder: Embedder,
   options: { textKey: string; batchSize: number; overwrite: boolean },
 ) {
   const bar = new ProgressBar('reembed', await source.backend.count({}))
