@@ -77,7 +77,9 @@ export async function switchView(
 /**
  * The vector table a view reads now, with the model and dimension recorded
  * with it: what a reader needs to embed its query with the right model and
- * search that table. Pass your Drizzle database: it is one catalog query.
+ * search that table. A switch committing meanwhile is waited for, so the
+ * answer is the view before it or after it. Pass your Drizzle database: it is
+ * a short transaction (a lock on the view, one catalog query).
  *
  * @example
  * ```ts
@@ -92,15 +94,22 @@ export async function resolveView(
   const schema =
     options.schema === undefined ? undefined : validateIdentifier('schema', options.schema)
   const name = quoted(schema, validateIdentifier('view', view))
+  const missing = () =>
+    new SchemaMismatchError(`view ${name} does not exist or does not read one vector table`)
   const connection = await connectTarget(target)
   try {
-    const found = await readView(connection.db, name)
-    if (found === undefined) {
-      throw new SchemaMismatchError(`view ${name} does not exist or does not read one vector table`)
-    }
+    // Catalog reads are not ordered with a switch committing meanwhile: the lock waits for it
+    // (and keeps the next one out), and the read after it sees the view as committed.
+    const found = await connection.db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE ${identifier(schema, view)} IN ACCESS SHARE MODE`)
+      return readView(tx, name)
+    })
+    if (found === undefined) throw missing()
     return found
   } catch (error) {
-    throw wrapEngineError('resolveView', error)
+    const wrapped = wrapEngineError('resolveView', error)
+    // 42P01: undefined_table, from the lock.
+    throw 'engineCode' in wrapped && wrapped.engineCode === '42P01' ? missing() : wrapped
   } finally {
     await connection.close()
   }

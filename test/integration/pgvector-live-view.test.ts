@@ -74,6 +74,32 @@ for (const engine of engines) {
     })
 
     if (engine.url !== undefined) {
+      it('resolve to a whole table while switches commit, never to nothing', async () => {
+        await switchView(engine.db, { view: 'docs_live', table: 'docs_v1', ...inSchema })
+        let stop = false
+        const failures: unknown[] = []
+        let reads = 0
+        const readers = [0, 1, 2].map(async () => {
+          while (!stop) {
+            try {
+              const { table, model } = await resolveView(engine.db, 'docs_live', inSchema)
+              if (model !== (table === 'docs_v1' ? 'model-a' : 'model-b')) failures.push(table)
+              reads++
+            } catch (error) {
+              failures.push(error)
+            }
+          }
+        })
+        for (let i = 0; i < 200; i++) {
+          const table = i % 2 === 0 ? 'docs_v2' : 'docs_v1'
+          await switchView(engine.db, { view: 'docs_live', table, ...inSchema })
+        }
+        stop = true
+        await Promise.all(readers)
+        expect(failures).toEqual([])
+        expect(reads).toBeGreaterThan(200)
+      })
+
       it('carry the grants of the view over to the new one', async () => {
         const role = `vecstore_reader_${process.pid}`
         await engine.sql(`CREATE ROLE ${role}`)
