@@ -10,6 +10,7 @@ import {
   type Comparison,
   memoryComparisons,
   pgvectorComparisons,
+  reembedComparisons,
 } from './lib/comparisons.js'
 import { describeMachine } from './lib/machine.js'
 import { readResult, RESULTS_DIR } from './lib/results.js'
@@ -23,6 +24,7 @@ const pgvector = readResult<Json>('pgvector')
 const anchors = readResult<Json>('pgvector-anchors')
 const sweep = readResult<Json>('pgvector-sweep')
 const scaling = readResult<Json>('scaling')
+const reembed = readResult<Json>('reembed')
 const run = readResult<Json>('run')
 
 const f = (value: unknown, digits = 2) =>
@@ -251,6 +253,7 @@ const comparisons = [
   ...pgvectorComparisons(pgvector),
   ...anchorComparisons(anchors),
   ...chromaComparisons(chroma),
+  ...reembedComparisons(reembed),
 ]
 const slower = comparisons.flatMap((c) => (c.slower ? [c.slower] : []))
 const recall = Number((pgvector?.['recall'] as Json | undefined)?.['recallAt10'])

@@ -23,6 +23,7 @@ const SCRIPTS = [
   'pgvector-sweep',
   'scaling',
   'retrieval',
+  'reembed',
 ]
 const root = fileURLToPath(new URL('../', import.meta.url))
 

@@ -66,6 +66,7 @@ export {
 export type { EmbeddingOptions, EmbeddingRetryOptions } from './embedding/embed-batches.js'
 export type { Embedder } from './embedding/embedder.js'
 export { HashingEmbedder } from './embedding/hashing-embedder.js'
+export { isRetryableError, type RetryOptions } from './embedding/retry.js'
 export {
   loadDocuments,
   type LoadDocumentsOptions,
@@ -84,6 +85,12 @@ export { InMemoryVectorBackend } from './memory/in-memory-vector-backend.js'
 export type { InMemoryVectorBackendConfig } from './memory/in-memory-vector-backend-config.js'
 export type { IndexOptions, IndexProgress, IndexResult } from './store/indexer.js'
 export { CLEANUP_MODES, type CleanupMode } from './store/source-plan.js'
+export {
+  reembed,
+  type ReembedOptions,
+  type ReembedProgress,
+  type ReembedReport,
+} from './store/reembed.js'
 export { StoreScope } from './store/store-scope.js'
 export {
   CORE_FIELDS,

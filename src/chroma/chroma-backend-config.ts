@@ -22,6 +22,12 @@ export interface ChromaBackendConfig {
   readonly metric?: DistanceMetric
   /** Vector dimension. Default: taken from the collection's entries or the first write. */
   readonly dim?: number
+  /**
+   * The embedding model the vectors come from, recorded in the collection's
+   * metadata on first open; opening it with another model throws
+   * `EmbeddingModelMismatchError`. Default: none (a recorded one is adopted).
+   */
+  readonly model?: string
 
   /** HTTP mode: the Chroma server's host name. Default: none (not HTTP mode). */
   readonly host?: string

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js'
 import { parseMetric } from '../core/metric.js'
-import { isPlainObject, validateDimensions } from '../core/validate.js'
+import { isPlainObject, validateDimensions, validateModel } from '../core/validate.js'
 import { wholeNumber } from '../internal/options.js'
 import type {
   ChromaBackendConfig,
@@ -22,6 +22,7 @@ const DEFAULT_PAGE_SIZE = 5000
 const KNOWN_KEYS = new Set<string>([
   'metric',
   'dim',
+  'model',
   'host',
   'port',
   'ssl',
@@ -66,6 +67,7 @@ export function checkConfig(collection: unknown, config: unknown): CheckedConfig
       name: checkCollectionName(collection),
       metric: options.metric === undefined ? undefined : parseMetric(options.metric),
       dim: validateDimensions(options.dim),
+      model: validateModel(options.model),
       hnsw: checkHnsw(options.hnsw),
       create: checkBoolean('createCollection', options.createCollection ?? true),
     },

@@ -31,6 +31,7 @@ export class ChromaBackend<P extends object = Payload> extends RuntimeBackend<Ch
     super('ChromaBackend', {
       metric: checked.collection.metric ?? 'cosine',
       dim: checked.collection.dim,
+      model: checked.collection.model,
     })
     this.#config = checked
   }

@@ -1,6 +1,7 @@
 import {
   BackendQueryError,
   DimensionMismatchError,
+  EmbeddingModelMismatchError,
   InvalidArgumentError,
   MetricMismatchError,
   StoreNotFoundError,
@@ -14,6 +15,8 @@ import { processRegistry } from './process-registry.js'
 export const FORMAT_KEY = 'vecstore:format'
 /** Collection metadata key: the dimension given at creation. */
 export const DIM_KEY = 'vecstore:dim'
+/** Collection metadata key: the embedding model recorded with the collection. */
+export const MODEL_KEY = 'vecstore:model'
 const FORMAT_VERSION = 1
 // Used when the server does not report a max batch size.
 const DEFAULT_MAX_BATCH = 1000
@@ -23,6 +26,8 @@ export interface OpenCollection {
   readonly collection: ChromaCollectionLike
   readonly metric: DistanceMetric
   readonly dim: number | undefined
+  /** The embedding model recorded with the collection (or asked for and recorded now). */
+  readonly model: string | undefined
   readonly maxBatchSize: number
 }
 
@@ -31,6 +36,7 @@ export interface CollectionRequest {
   readonly name: string
   readonly metric: DistanceMetric | undefined
   readonly dim: number | undefined
+  readonly model: string | undefined
   readonly hnsw: ChromaHnswOptions | undefined
   /** Create the collection when missing; false: a missing one is a {@link StoreNotFoundError}. */
   readonly create: boolean
@@ -63,11 +69,36 @@ export async function openCollection(
   await checkFormat(collection)
   const dim = await dimensionOf(collection)
   if (request.dim !== undefined && dim !== undefined && dim !== request.dim) {
-    throw new DimensionMismatchError(dim, request.dim)
+    throw new DimensionMismatchError(dim, request.dim, collectionLabel(request.name))
   }
+  const model = await checkModel(collection, request)
   const reported = (await client.getMaxBatchSize?.()) ?? -1
   const maxBatchSize = reported > 0 ? reported : DEFAULT_MAX_BATCH
-  return { collection, metric, dim: dim ?? request.dim, maxBatchSize }
+  return { collection, metric, dim: dim ?? request.dim, model, maxBatchSize }
+}
+
+/** How messages name a collection. */
+export function collectionLabel(name: string): string {
+  return `collection '${name}'`
+}
+
+// A model asked for must be the recorded one; one not recorded yet is recorded now.
+async function checkModel(
+  collection: ChromaCollectionLike,
+  request: CollectionRequest,
+): Promise<string | undefined> {
+  const metadata = collection.metadata ?? {}
+  const recorded = metadata[MODEL_KEY]
+  const stored = typeof recorded === 'string' ? recorded : undefined
+  if (request.model === undefined || request.model === stored) return stored
+  if (stored !== undefined) {
+    throw new EmbeddingModelMismatchError(collectionLabel(request.name), stored, request.model)
+  }
+  // modify() replaces the metadata: keep what is there.
+  await collection.modify({
+    metadata: { ...(metadata as Record<string, ChromaMetadataValue>), [MODEL_KEY]: request.model },
+  })
+  return request.model
 }
 
 function createCollection(
@@ -82,6 +113,7 @@ function createCollection(
     metadata: {
       [FORMAT_KEY]: FORMAT_VERSION,
       ...(request.dim !== undefined && { [DIM_KEY]: request.dim }),
+      ...(request.model !== undefined && { [MODEL_KEY]: request.model }),
     },
     embeddingFunction: null,
   })

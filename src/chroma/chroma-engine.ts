@@ -14,6 +14,7 @@ import type { FilterNode } from '../core/filter.js'
 import { compareIds } from '../core/validate.js'
 import type { CheckedConfig } from './chroma-backend-options.js'
 import {
+  collectionLabel,
   type OpenCollection,
   openCollection,
   releaseEphemeral,
@@ -66,6 +67,14 @@ export class ChromaEngine implements VectorEngine {
 
   get dim(): number | undefined {
     return this.#dim
+  }
+
+  get model(): string | undefined {
+    return this.#opened.model
+  }
+
+  get label(): string {
+    return collectionLabel(this.#config.collection.name)
   }
 
   /** The connection (and its local server, if it has one). */

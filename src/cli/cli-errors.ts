@@ -38,3 +38,10 @@ export function describeError(error: unknown): string {
   const where = typeof error === 'object' && error !== null ? (contexts.get(error) ?? []) : []
   return [...where, message].join(': ')
 }
+
+/** `init-migrations` cannot put the extension first in this folder; the message says what to do instead. */
+export class MigrationsFolderError extends VectorStoreError {
+  constructor(message: string) {
+    super('MIGRATIONS_FOLDER', message)
+  }
+}

@@ -3,9 +3,12 @@ import { describeError, UsageError } from './cli-errors.js'
 import { type Command, parseCommandArgs } from './command.js'
 import { copyCommand } from './commands/copy.js'
 import { demoCommand } from './commands/demo.js'
+import { doctorCommand } from './commands/doctor.js'
 import { explainCommand } from './commands/explain.js'
 import { indexCommand } from './commands/index.js'
+import { initMigrationsCommand } from './commands/init-migrations.js'
 import { migrateCommand } from './commands/migrate.js'
+import { reembedCommand } from './commands/reembed.js'
 import { statsCommand } from './commands/stats.js'
 import { note, print } from './output.js'
 
@@ -14,6 +17,9 @@ const COMMANDS: readonly Command[] = [
   copyCommand,
   indexCommand,
   migrateCommand,
+  initMigrationsCommand,
+  doctorCommand,
+  reembedCommand,
   statsCommand,
   explainCommand,
 ]
@@ -26,7 +32,7 @@ const HELP = `Usage: vecstore <command> [options]
 One vector-store interface over in-memory, Chroma and Postgres + pgvector.
 
 Commands:
-${COMMANDS.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`).join('\n')}
+${COMMANDS.map((command) => `  ${command.name.padEnd(15)} ${command.summary}`).join('\n')}
 
 Run 'vecstore <command> --help' for a command's options and the store URI forms.`
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { InvalidUriError } from './cli-errors.js'
 
 /** Where a store lives, parsed from a URI (see {@link parseStoreUri}). */
@@ -129,6 +130,19 @@ function parseChromaHttp(uri: string, fail: Fail): StoreLocation {
     tenant: params.get('tenant'),
     database: params.get('database'),
   }
+}
+
+/** Why two stores in one PGlite directory are refused. */
+export const ONE_PGLITE_DIRECTORY =
+  '--from and --to are in one PGlite directory, which one process cannot open twice: use two directories, or a Postgres server'
+
+/**
+ * Whether two URIs name tables in one PGlite directory: one process cannot
+ * open a PGlite directory twice.
+ */
+export function sharePgliteDirectory(a: string, b: string): boolean {
+  const [x, y] = [parseStoreUri(a), parseStoreUri(b)]
+  return x.kind === 'pglite' && y.kind === 'pglite' && resolve(x.dir) === resolve(y.dir)
 }
 
 /** A URI safe to print: the password of a `scheme://user:pass@host` URI becomes `***`. */

@@ -63,6 +63,8 @@ export interface BackendStats extends IndexDescription {
   readonly dimensions: number | undefined
   /** The index's metric. */
   readonly metric: DistanceMetric
+  /** The embedding model recorded with the index, if any. */
+  readonly model: string | undefined
 }
 
 /** Options every backend's `search` takes (a backend may take more: see its own type). */

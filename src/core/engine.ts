@@ -21,6 +21,10 @@ export interface VectorEngine<O = Record<never, never>> {
   readonly metric: DistanceMetric
   /** The index's dimension; undefined until the engine knows it (the first write fixes it). */
   readonly dim: number | undefined
+  /** The embedding model recorded with the index, if any (see `EmbeddingModelMismatchError`). */
+  readonly model?: string | undefined
+  /** How messages name the index: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+  readonly label?: string | undefined
   /** Writes the entries, replacing whole entries; one call is atomic where the engine allows. */
   upsert(records: readonly StoredRecord[]): Promise<void>
   /**

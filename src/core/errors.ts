@@ -22,6 +22,7 @@ export const VECTOR_STORE_ERROR_CODES = [
   'INVALID_URI',
   'STORE_NOT_FOUND',
   'COPY_CHECK',
+  'MIGRATIONS_FOLDER',
 ] as const
 
 /** One of {@link VECTOR_STORE_ERROR_CODES}. */
@@ -56,10 +57,18 @@ export class DimensionMismatchError extends VectorStoreError {
   constructor(
     /** The index's dimension. */
     readonly expected: number,
-    /** The dimension of the vector given. */
+    /** The dimension of the vector (or the index) asked for. */
     readonly received: number,
+    /** The index, when one is named: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+    readonly where?: string,
+    /** What to do about it, appended to the message. */
+    fix?: string,
   ) {
-    super('DIMENSION_MISMATCH', `expected a vector of ${expected} dimensions, got ${received}`)
+    const problem =
+      where === undefined
+        ? `expected a vector of ${expected} dimensions, got ${received}`
+        : `${where} holds vectors of ${expected} dimensions, got ${received}`
+    super('DIMENSION_MISMATCH', fix === undefined ? problem : `${problem}: ${fix}`)
   }
 }
 
@@ -142,18 +151,25 @@ export class MetricMismatchError extends VectorStoreError {
   }
 }
 
-/** An index was built with another embedding model than the one in use; vectors of two models do not compare. */
+/**
+ * An index records the embedding model it was written with (a pgvector
+ * table, a Chroma collection, a snapshot), and it was opened, written or
+ * queried with another one. Vectors of two models are not comparable, even
+ * at the same dimension: another model needs a new index, re-embedded.
+ */
 export class EmbeddingModelMismatchError extends VectorStoreError {
   constructor(
-    /** The model the index records. */
-    readonly expected: string,
-    /** The model in use. */
-    readonly found: string,
-    where?: string,
+    /** The index: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+    readonly where: string,
+    /** The model recorded with the index. */
+    readonly stored: string,
+    /** The model asked for. */
+    readonly requested: string,
   ) {
     super(
       'EMBEDDING_MODEL_MISMATCH',
-      `${where ?? 'the index'} was embedded with model '${expected}', but the embedder in use is '${found}'; vectors of different models do not compare`,
+      `${where} holds vectors of model '${stored}' but '${requested}' was requested; ` +
+        'another model needs a new index, re-embedded into it (vecstore reembed)',
     )
   }
 }

@@ -44,6 +44,8 @@ export interface RuntimeDefaults {
   readonly metric: DistanceMetric
   /** The dimension reported until the engine is open, if configured. */
   readonly dim?: number | undefined
+  /** The embedding model reported until the engine is open, if configured. */
+  readonly model?: string | undefined
 }
 
 /**
@@ -143,6 +145,16 @@ export abstract class RuntimeBackend<
     return this.#engine?.dim ?? this.#claimedDim ?? this.#defaults.dim
   }
 
+  /** The embedding model recorded with the index (the index's, once open), if any. */
+  get model(): string | undefined {
+    return this.#engine?.model ?? this.#defaults.model
+  }
+
+  /** How messages name the index once open: `table "docs"`, `collection 'docs'`, `snapshot index.json`. */
+  get label(): string | undefined {
+    return this.#engine?.label
+  }
+
   /** Writes one entry, replacing the whole entry when its id exists. */
   async upsert(id: string, vector: Vector, payload: P): Promise<void> {
     const engine = this.engine()
@@ -158,7 +170,7 @@ export abstract class RuntimeBackend<
   /** Writes many entries; all or none where the engine allows it. */
   async upsertMany(records: readonly VectorRecord<P>[]): Promise<void> {
     const engine = this.engine()
-    const checked = validateRecords(records, this.#knownDim(engine), engine.metric)
+    const checked = validateRecords(records, this.#knownDim(engine), engine.metric, engine.label)
     if (checked.length === 0) return
     for (const record of checked) engine.checkVector?.(record.vector)
     this.#claimedDim ??= (checked[0] as StoredRecord).vector.length
@@ -270,12 +282,12 @@ export abstract class RuntimeBackend<
     return this.#engine?.atomicChanges === true
   }
 
-  /** Entry count, dimension, metric, vector index (kind and parameters) and storage size. */
+  /** Entry count, dimension, metric, embedding model, vector index (kind and parameters) and storage size. */
   async stats(): Promise<BackendStats> {
     return this.run('stats', async (engine) => {
       const index = (await engine.describe?.()) ?? { kind: 'unknown', parameters: [], sizes: [] }
       const count = await engine.count({ kind: 'and', children: [] })
-      return { ...index, count, dimensions: this.dim, metric: engine.metric }
+      return { ...index, count, dimensions: this.dim, metric: engine.metric, model: this.model }
     })
   }
 
@@ -352,7 +364,7 @@ export abstract class RuntimeBackend<
   }
 
   #checkVector(engine: E, vector: Vector): Float32Array {
-    const checked = validateVector(vector, this.#knownDim(engine), engine.metric)
+    const checked = validateVector(vector, this.#knownDim(engine), engine.metric, engine.label)
     engine.checkVector?.(checked)
     return checked
   }

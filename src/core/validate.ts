@@ -49,12 +49,14 @@ export function validateNewId(id: unknown): string {
 
 /**
  * Checks a vector and returns it as float32. `dim` is the index dimension
- * when known. COSINE refuses the zero vector: its similarity is undefined.
+ * when known; `where` names the index in a dimension mismatch. COSINE
+ * refuses the zero vector: its similarity is undefined.
  */
 export function validateVector(
   vector: unknown,
   dim: number | undefined,
   metric: DistanceMetric,
+  where?: string,
 ): Float32Array {
   if (!Array.isArray(vector) && !(vector instanceof Float32Array)) {
     throw new InvalidVectorError('expected vector to be an array of numbers or a Float32Array')
@@ -65,7 +67,7 @@ export function validateVector(
       `expected a vector of 1 to ${MAX_DIMENSIONS} dimensions, got ${length}`,
     )
   }
-  if (dim !== undefined && length !== dim) throw new DimensionMismatchError(dim, length)
+  if (dim !== undefined && length !== dim) throw new DimensionMismatchError(dim, length, where)
   const out = new Float32Array(length)
   for (let i = 0; i < length; i++) {
     const x: unknown = vector[i]
@@ -165,6 +167,7 @@ export function validateRecords(
   records: unknown,
   dim: number | undefined,
   metric: DistanceMetric,
+  where?: string,
 ): { id: string; vector: Float32Array; payload: Payload }[] {
   if (!Array.isArray(records)) throw new InvalidArgumentError('expected an array of records')
   let batchDim = dim
@@ -175,7 +178,7 @@ export function validateRecords(
     const { id, vector, payload } = record as VectorRecord
     const checked = {
       id: validateNewId(id),
-      vector: validateVector(vector, batchDim, metric),
+      vector: validateVector(vector, batchDim, metric, where),
       payload: validatePayload(payload),
     }
     batchDim = checked.vector.length
@@ -207,6 +210,25 @@ export function validateIds(ids: unknown): string[] {
   }
   // Array.from visits holes too, so a sparse array is refused like any missing id.
   return Array.from(ids as unknown[], (id) => validateId(id))
+}
+
+/** Longest embedding model name accepted. */
+export const MAX_MODEL_LENGTH = 256
+
+/** Checks an optional embedding model name: 1-256 characters, no NUL nor unpaired surrogates. */
+export function validateModel(model: unknown): string | undefined {
+  if (model === undefined) return undefined
+  if (
+    typeof model !== 'string' ||
+    model.length === 0 ||
+    model.length > MAX_MODEL_LENGTH ||
+    !isStorableString(model)
+  ) {
+    throw new InvalidArgumentError(
+      `expected model to be a name of 1 to ${MAX_MODEL_LENGTH} characters`,
+    )
+  }
+  return model
 }
 
 /** Checks an optional dimension option. */

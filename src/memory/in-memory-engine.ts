@@ -10,7 +10,7 @@ import type { EngineChange, VectorEngine } from '../core/engine.js'
 import { InvalidArgumentError } from '../core/errors.js'
 import { type FilterNode, filterOf } from '../core/filter.js'
 import { parseMetric } from '../core/metric.js'
-import { validateDimensions } from '../core/validate.js'
+import { validateDimensions, validateModel } from '../core/validate.js'
 import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-config.js'
 import { SnapshotJournal } from './snapshot-journal.js'
@@ -25,11 +25,13 @@ export class InMemoryEngine implements VectorEngine {
   readonly #index: InMemoryIndex
   readonly #journal: SnapshotJournal | undefined
   readonly #snapshotPath: string | undefined
+  readonly #model: string | undefined
 
   /** Checks the config and opens the index (loading and locking the snapshot, if any). */
   constructor(config: InMemoryVectorBackendConfig) {
     const metric = config.metric === undefined ? undefined : parseMetric(config.metric)
     const dim = validateDimensions(config.dim)
+    this.#model = validateModel(config.model)
     if (config.snapshotPath === undefined) {
       this.#index = new InMemoryIndex(metric ?? 'cosine', dim)
       return
@@ -41,6 +43,7 @@ export class InMemoryEngine implements VectorEngine {
     this.#journal = new SnapshotJournal(config.snapshotPath, {
       metric,
       dim,
+      model: this.#model,
       fsync: config.fsync ?? true,
       compactionThresholdBytes: config.compactionThresholdBytes ?? DEFAULT_COMPACTION_THRESHOLD,
     })
@@ -53,6 +56,14 @@ export class InMemoryEngine implements VectorEngine {
 
   get dim(): number | undefined {
     return this.#index.dim
+  }
+
+  get model(): string | undefined {
+    return this.#journal?.model ?? this.#model
+  }
+
+  get label(): string | undefined {
+    return this.#snapshotPath === undefined ? undefined : `snapshot ${this.#snapshotPath}`
   }
 
   upsert(records: readonly StoredRecord[]): Promise<void> {

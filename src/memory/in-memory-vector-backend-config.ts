@@ -7,6 +7,12 @@ export interface InMemoryVectorBackendConfig {
   /** Vector dimension. Default: taken from the first write (or the snapshot). */
   readonly dim?: number
   /**
+   * The embedding model the vectors come from. With `snapshotPath` it is
+   * recorded in the snapshot on first open, and opening the snapshot with
+   * another model throws `EmbeddingModelMismatchError`. Default: none (a recorded one is adopted).
+   */
+  readonly model?: string
+  /**
    * Persist to this JSON file: loaded on construction, every write journaled
    * beside it (`<path>.journal`) before it resolves. Default: no persistence.
    */

@@ -11,7 +11,7 @@ import { type IndexEntry, type IndexOp, InMemoryIndex } from './in-memory-index.
  * On-disk layout. Both files are JSON, written a line per entry so that they
  * stream in and out without one giant string:
  *
- * snapshot  `{"format":"vecstore-memory-snapshot","version":1,"metric":..,"dim":..,"generation":..,"count":..,"entries":[`
+ * snapshot  `{"format":"vecstore-memory-snapshot","version":1,"metric":..,"dim":..,["model":..,]"generation":..,"count":..,"entries":[`
  *           one `{"id":..,"vector":"<base64 float32 LE>","payload":{..}}` line per entry, comma-separated
  *           `]}`
  *           Version 2 (written when the index keeps records) ends the entries with `],"records":[`,
@@ -35,6 +35,8 @@ export const RECORDS_LINE = '],"records":['
 export interface SnapshotHeader {
   readonly metric: DistanceMetric
   readonly dim: number | undefined
+  /** The embedding model recorded with the index (written only when known). */
+  readonly model?: string | undefined
   readonly generation: number
   readonly count: number
   /** 2 when records follow the entries. Default: 1. */
@@ -63,8 +65,10 @@ export function encodeRecord(key: string, value: Payload): string {
 }
 
 export function encodeSnapshotHeader(header: SnapshotHeader): string {
-  const { metric, dim, generation, count } = header
-  return `{"format":"${SNAPSHOT_FORMAT}","version":${header.version ?? FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},"generation":${generation},"count":${count},"entries":[`
+  const { metric, dim, model, generation, count } = header
+  // An optional field: readers that predate it ignore it.
+  const modelField = model === undefined ? '' : `"model":${JSON.stringify(model)},`
+  return `{"format":"${SNAPSHOT_FORMAT}","version":${header.version ?? FORMAT_VERSION},"metric":"${metric}","dim":${dim ?? null},${modelField}"generation":${generation},"count":${count},"entries":[`
 }
 
 export function encodeJournalHeader(generation: number): string {
@@ -201,9 +205,13 @@ function parseHeader(line: string): SnapshotHeader {
   if (dim !== null && (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1))
     throw new Error('bad dimension')
   const count = Number(head['count'])
+  const model = head['model']
+  if (model !== undefined && (typeof model !== 'string' || model === ''))
+    throw new Error('bad model')
   return {
     metric: parseMetric(head['metric']),
     dim: dim ?? undefined,
+    model,
     generation: Number(head['generation']),
     count,
     version,

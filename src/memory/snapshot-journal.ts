@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import {
   BackendQueryError,
   DimensionMismatchError,
+  EmbeddingModelMismatchError,
   MetricMismatchError,
   SnapshotCorruptError,
   SnapshotLockedError,
@@ -30,6 +31,8 @@ import {
 export interface SnapshotJournalOptions {
   readonly metric: DistanceMetric | undefined
   readonly dim: number | undefined
+  /** The embedding model asked for: recorded in the snapshot, or checked against the one there. */
+  readonly model: string | undefined
   /** fdatasync each journal write and compaction (survives power loss, not only a crash). */
   readonly fsync: boolean
   /** Compact once the journal is larger than this, or than the snapshot if that is larger. */
@@ -56,6 +59,7 @@ export class SnapshotJournal {
   readonly #journalPath: string
   readonly #options: SnapshotJournalOptions
   readonly #lock: PidLock
+  #model: string | undefined
   #generation = 0
   #snapshotBytes = 0
   #journalBytes = 0
@@ -74,11 +78,11 @@ export class SnapshotJournal {
     try {
       unlinkQuietly(`${path}.tmp`)
       unlinkQuietly(`${this.#journalPath}.tmp`)
-      const { index, legacy } = this.#loadSnapshot()
+      const { index, legacy, unrecordedModel } = this.#loadSnapshot()
       this.index = index
       this.#replayJournal()
       this.#checkDimension()
-      if (legacy) this.#rewriteLegacy()
+      if (legacy || unrecordedModel) this.#rewriteSnapshot()
     } catch (error) {
       this.#lock.release()
       if (error instanceof VectorStoreError) throw error
@@ -95,6 +99,11 @@ export class SnapshotJournal {
     })
   }
 
+  /** The embedding model recorded in the snapshot, if any. */
+  get model(): string | undefined {
+    return this.#model
+  }
+
   async close(): Promise<void> {
     await this.#flushing
     await this.#journal?.close()
@@ -102,25 +111,40 @@ export class SnapshotJournal {
     this.#lock.release()
   }
 
-  #loadSnapshot(): { index: InMemoryIndex; legacy: boolean } {
-    const { metric: requested } = this.#options
+  #loadSnapshot(): { index: InMemoryIndex; legacy: boolean; unrecordedModel: boolean } {
+    const { metric: requested, model } = this.#options
     if (!existsSync(this.#path)) {
-      // Record the metric on disk from the start, so a reopen with another metric is refused.
-      const header = { metric: requested ?? 'cosine', dim: undefined, generation: 0, count: 0 }
+      // Record the metric (and model) on disk from the start, so a reopen with another is refused.
+      const header = {
+        metric: requested ?? 'cosine',
+        dim: undefined,
+        model,
+        generation: 0,
+        count: 0,
+      }
       writeAtomicallySync(this.#path, `${encodeSnapshotHeader(header)}\n]}\n`)
     }
     const { header, index, bytes, legacy } = loadSnapshot(this.#path, requested ?? 'cosine')
     if (requested !== undefined && requested !== header.metric) {
       throw new MetricMismatchError(requested, header.metric)
     }
+    if (model !== undefined && header.model !== undefined && model !== header.model) {
+      throw new EmbeddingModelMismatchError(`snapshot ${this.#path}`, header.model, model)
+    }
+    this.#model = header.model ?? model
     this.#generation = header.generation
     this.#snapshotBytes = bytes
-    return { index, legacy: legacy === true }
+    return {
+      index,
+      legacy: legacy === true,
+      unrecordedModel: model !== undefined && header.model === undefined,
+    }
   }
 
-  // The original layout records no metric: rewrite it in this format at once (atomically), so a
-  // reopen with another metric is refused. Its journal, if any, becomes stale: all of it is in.
-  #rewriteLegacy(): void {
+  // The original layout records no metric, and older snapshots no model: rewrite the snapshot at
+  // once (atomically), so a reopen with another one is refused. Its journal becomes stale: all of
+  // it is in.
+  #rewriteSnapshot(): void {
     const generation = this.#generation + 1
     const text = [...this.#snapshotLines(generation)].join('')
     writeAtomicallySync(this.#path, text)
@@ -133,7 +157,7 @@ export class SnapshotJournal {
     const { dim } = this.#options
     if (dim === undefined) return
     if (this.index.dim !== undefined && this.index.dim !== dim) {
-      throw new DimensionMismatchError(dim, this.index.dim)
+      throw new DimensionMismatchError(this.index.dim, dim, `snapshot ${this.#path}`)
     }
     this.index.fixDimension(dim)
   }
@@ -281,6 +305,7 @@ export class SnapshotJournal {
     const header = {
       metric: index.metric,
       dim: index.dim,
+      model: this.#model,
       generation,
       count: index.size,
       ...(records && { version: RECORDS_FORMAT_VERSION }),

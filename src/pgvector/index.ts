@@ -2,6 +2,7 @@
 // Every name here is part of the public API (see docs/pgvector.md).
 
 export type { AnyPgDatabase, PGliteInstance } from './connection.js'
+export { type Diagnosis, diagnose, type SchemaProblem } from './diagnose.js'
 export type { SearchPlan } from './explain.js'
 export {
   migrate,
@@ -12,6 +13,7 @@ export {
   migrationsSchema,
   migrationsTable,
 } from './migrations.js'
+export { resolveView, switchView, type SwitchViewOptions, type ViewTarget } from './live-view.js'
 export { nearest, type NearestTo } from './nearest.js'
 export { PgvectorBackend, type PgvectorStats } from './pgvector-backend.js'
 export { type RecordTable, type RecordTableOptions, recordTable } from './record-table.js'

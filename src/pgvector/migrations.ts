@@ -71,7 +71,7 @@ export async function migrate(
 ): Promise<MigrationResult[]> {
   const folder = options.migrationsFolder ?? migrationsFolder
   const migrations = readMigrationFiles({ migrationsFolder: folder })
-  const connection = await connect(target)
+  const connection = await connectTarget(target)
   try {
     const ran = await applyMigrations(connection.db, migrations, {
       table: validateIdentifier('migrations table', options.migrationsTable ?? migrationsTable),
@@ -85,7 +85,8 @@ export async function migrate(
   }
 }
 
-function connect(target: MigrationTarget): Promise<Connection> {
+/** Opens what a {@link MigrationTarget} names (a short-lived connection for a URL or directory). */
+export function connectTarget(target: MigrationTarget): Promise<Connection> {
   if (typeof target === 'string') return openDsn(target, 1)
   if ('pglite' in target) return openPglite(target.pglite)
   return Promise.resolve(useDatabase(target))

@@ -5,6 +5,7 @@ import { PgTable } from 'drizzle-orm/pg-core'
 import { InvalidArgumentError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
+import { validateModel } from '../core/validate.js'
 import {
   type AnyPgDatabase,
   type Connection,
@@ -204,7 +205,14 @@ function tableSpecOf<P extends object>(
         `dim ${config.dim} differs from the table's ${spec.dimensions}`,
       )
     }
-    return { spec, metricRequested: metric !== undefined || indexed }
+    const model = validateModel(config.model)
+    if (model !== undefined && spec.model !== undefined && model !== spec.model) {
+      throw new InvalidArgumentError(`model '${model}' differs from the table's '${spec.model}'`)
+    }
+    return {
+      spec: model === undefined ? spec : { ...spec, model },
+      metricRequested: metric !== undefined || indexed,
+    }
   }
   const spec = resolveTableSpec(config.table ?? DEFAULT_TABLE_NAME, config.schema, {
     ...config,

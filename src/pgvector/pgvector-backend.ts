@@ -42,7 +42,7 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
   /** Checks the config; call `initialize()` (or use {@link PgvectorBackend.create}) before use. */
   constructor(config: PgvectorBackendConfig<P> = {}) {
     const resolved = resolveConfig(config)
-    super('PgvectorBackend', { metric: resolved.spec.metric })
+    super('PgvectorBackend', { metric: resolved.spec.metric, model: resolved.spec.model })
     this.#input = config
     this.#config = resolved
   }

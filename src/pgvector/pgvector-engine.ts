@@ -31,7 +31,7 @@ import { checkAppColumnValues, payloadExpression } from './app-columns.js'
 import { RecordStore } from './record-store.js'
 import { sizesQuery } from './schema-sql.js'
 import { ReadReplicas, type ReplicationStatus } from './replicas.js'
-import { prepareTable, type TableState } from './schema-sync.js'
+import { prepareTable, tableLabel, type TableState } from './schema-sync.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
 import {
   countQuery,
@@ -143,6 +143,14 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
   get dim(): number | undefined {
     return this.#state.dimensions
+  }
+
+  get model(): string | undefined {
+    return this.#state.model
+  }
+
+  get label(): string {
+    return tableLabel(this.#config.spec)
   }
 
   checkVector(vector: Float32Array): void {

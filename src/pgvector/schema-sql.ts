@@ -37,31 +37,54 @@ function typeColumnStatement(spec: TableSpec): SQL {
   return sql`ALTER TABLE ${tableName(spec)} ALTER COLUMN "embedding" TYPE ${type} USING "embedding"::${type}`
 }
 
-/** What vecstore records about a table, as the embedding column's comment (`vecstore {...}`). */
+/**
+ * What vecstore records about a table, as the embedding column's comment
+ * (`vecstore {"metric":"cosine","dimensions":384,"model":"..."}`): what the
+ * vectors are, so a reopen with another metric or model is refused even
+ * without a vector index, and `vecstore doctor` can compare it with the schema.
+ */
 export interface TableRecord {
   readonly metric?: DistanceMetric
+  readonly dimensions?: number
+  readonly model?: string
 }
 
 const RECORD_PREFIX = 'vecstore '
 
-/** Records the metric with the table, so a reopen with another one is refused even without a vector index. */
-export function recordStatement(spec: TableSpec, record: TableRecord): SQL {
-  // COMMENT takes no bound parameters; the record holds only a validated metric name.
-  const text = `${RECORD_PREFIX}${JSON.stringify(record)}`.replaceAll("'", "''")
-  return sql`COMMENT ON COLUMN ${tableName(spec)}."embedding" IS ${sql.raw(`'${text}'`)}`
+/** Records the metric, dimension and model with the table (the embedding column's comment). */
+export function recordStatement(
+  spec: Pick<TableSpec, 'name' | 'schema'>,
+  record: TableRecord,
+): SQL {
+  return sql`COMMENT ON COLUMN ${tableName(spec)}."embedding" IS ${sql.raw(recordLiteral(record))}`
 }
 
-/** The record in a column comment, if the comment is one. */
+/** The record as a quoted SQL literal: COMMENT takes no bound parameters. */
+export function recordLiteral(record: TableRecord): string {
+  // A validated metric, a whole number and a model name checked for NUL: quotes are doubled.
+  return `'${`${RECORD_PREFIX}${JSON.stringify(record)}`.replaceAll("'", "''")}'`
+}
+
+/** The record in a column comment, if the comment is one; unknown or malformed fields are dropped. */
 export function parseRecord(comment: string | null | undefined): TableRecord | undefined {
   if (typeof comment !== 'string' || !comment.startsWith(RECORD_PREFIX)) return undefined
+  let parsed: Record<string, unknown>
   try {
-    const parsed = JSON.parse(comment.slice(RECORD_PREFIX.length)) as { metric?: unknown } | null
-    const metric = parsed?.metric
-    return DISTANCE_METRICS.includes(metric as DistanceMetric)
-      ? { metric: metric as DistanceMetric }
-      : undefined
+    parsed = JSON.parse(comment.slice(RECORD_PREFIX.length)) as Record<string, unknown>
   } catch {
     return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined
+  const { metric, dimensions, model } = parsed
+  return {
+    ...(DISTANCE_METRICS.includes(metric as DistanceMetric) && {
+      metric: metric as DistanceMetric,
+    }),
+    ...(Number.isInteger(dimensions) &&
+      (dimensions as number) > 0 && {
+        dimensions: dimensions as number,
+      }),
+    ...(typeof model === 'string' && model !== '' && { model }),
   }
 }
 
@@ -80,24 +103,30 @@ function createTableStatement(spec: TableSpec): SQL {
 }
 
 function createIndexStatements(spec: TableSpec): SQL[] {
+  const vectorIndex = vectorIndexStatement(spec)
+  return [
+    ...(vectorIndex === undefined ? [] : [vectorIndex]),
+    ...(spec.payloadIndex ? [payloadIndexStatement(spec)] : []),
+  ]
+}
+
+/** The table's HNSW or IVFFlat index, as drizzle-kit generates it from {@link vectorTable}. */
+export function vectorIndexStatement(spec: TableSpec): SQL | undefined {
   const table = tableName(spec)
-  const statements: SQL[] = []
+  const name = identifier(vectorIndexName(spec.name))
   const opclass = sql.raw(METRIC_SQL[spec.metric].opclass[spec.vectorType])
   if (spec.index === 'hnsw') {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`,
-    )
-  } else if (spec.index === 'ivfflat') {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(vectorIndexName(spec.name))} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`,
-    )
+    return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`
   }
-  if (spec.payloadIndex) {
-    statements.push(
-      sql`CREATE INDEX IF NOT EXISTS ${identifier(payloadIndexName(spec.name))} ON ${table} USING gin ("payload" jsonb_path_ops)`,
-    )
+  if (spec.index === 'ivfflat') {
+    return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`
   }
-  return statements
+  return undefined
+}
+
+/** The table's GIN index on the payload. */
+export function payloadIndexStatement(spec: TableSpec): SQL {
+  return sql`CREATE INDEX IF NOT EXISTS ${identifier(payloadIndexName(spec.name))} ON ${tableName(spec)} USING gin ("payload" jsonb_path_ops)`
 }
 
 /** The installed pgvector version, if any. */
@@ -106,7 +135,7 @@ export function extensionVersionQuery(): SQL {
 }
 
 /** The table's columns with their types (no rows when the table does not exist). */
-export function columnsQuery(spec: TableSpec): SQL {
+export function columnsQuery(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
   return sql`SELECT a.attname AS "name", t.typname AS "type", a.atttypmod AS "typmod",
       col_description(a.attrelid, a.attnum) AS "comment",
       pg_has_role((SELECT relowner FROM pg_class WHERE oid = a.attrelid), 'USAGE') AS "owned"

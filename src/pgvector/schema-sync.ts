@@ -1,4 +1,9 @@
-import { DimensionMismatchError, MetricMismatchError, SchemaMismatchError } from '../core/errors.js'
+import {
+  DimensionMismatchError,
+  EmbeddingModelMismatchError,
+  MetricMismatchError,
+  SchemaMismatchError,
+} from '../core/errors.js'
 import type { DistanceMetric } from '../core/metric.js'
 import { rowsOf, type SqlDatabase } from './connection.js'
 import {
@@ -31,6 +36,8 @@ export interface TableState {
   readonly dimensions: number | undefined
   readonly vectorType: VectorType
   readonly metric: DistanceMetric
+  /** The embedding model: the one asked for, else the one recorded with the table. */
+  readonly model: string | undefined
   /** The index serving this metric, if any. */
   readonly vectorIndex: VectorIndexInfo | undefined
   readonly hasUpdatedAt: boolean
@@ -100,10 +107,34 @@ export async function prepareTable(
     )
   }
   const state = verify(catalog, spec, options)
-  if (options.manageSchema && catalog.owned && catalog.record?.metric === undefined) {
-    await db.execute(recordStatement(spec, { ...catalog.record, metric: state.metric }))
+  const dimensions = state.dimensions ?? stored
+  const record = { metric: state.metric, dimensions, model: state.model }
+  if (options.manageSchema && catalog.owned && recordIsBehind(catalog.record, record)) {
+    await db.execute(recordStatement(spec, withoutUndefined(record)))
   }
-  return { ...state, dimensions: state.dimensions ?? stored }
+  return { ...state, dimensions }
+}
+
+/** How messages name the table. */
+export function tableLabel(spec: Pick<TableSpec, 'name' | 'schema'>): string {
+  return `table ${regclassText(spec)}`
+}
+
+/** What to do when a table holds vectors of another dimension or model than asked for. */
+export const REEMBED_FIX =
+  'another dimension or model needs a new table, re-embedded (vecstore reembed; see "Changing the model or dimension" in docs/pgvector.md)'
+
+// The record is written once, and again only when it lacks something now known (or the column changed).
+function recordIsBehind(recorded: TableRecord | undefined, now: TableRecord): boolean {
+  return (
+    recorded?.metric === undefined ||
+    (now.model !== undefined && recorded.model === undefined) ||
+    (now.dimensions !== undefined && recorded.dimensions !== now.dimensions)
+  )
+}
+
+function withoutUndefined(record: TableRecord): TableRecord {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined))
 }
 
 function untyped(catalog: Catalog): boolean {
@@ -130,7 +161,7 @@ async function storedDimension(
   }
   const [dimensions] = found
   if (dimensions !== undefined && spec.dimensions !== undefined && dimensions !== spec.dimensions) {
-    throw new DimensionMismatchError(spec.dimensions, dimensions)
+    throw new DimensionMismatchError(dimensions, spec.dimensions, tableLabel(spec), REEMBED_FIX)
   }
   return dimensions
 }
@@ -182,7 +213,11 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
   checkAppColumns(catalog, spec, options.columns)
   const dimensions = embedding.typmod > 0 ? embedding.typmod : undefined
   if (spec.dimensions !== undefined && dimensions !== undefined && dimensions !== spec.dimensions) {
-    throw new DimensionMismatchError(spec.dimensions, dimensions)
+    throw new DimensionMismatchError(dimensions, spec.dimensions, tableLabel(spec), REEMBED_FIX)
+  }
+  const recordedModel = catalog.record?.model
+  if (spec.model !== undefined && recordedModel !== undefined && recordedModel !== spec.model) {
+    throw new EmbeddingModelMismatchError(tableLabel(spec), recordedModel, spec.model)
   }
   const { metric, vectorIndex } = pickMetric(catalog, spec, options.metricRequested)
   if (spec.index !== 'none' && vectorIndex === undefined) {
@@ -195,6 +230,7 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
     dimensions: dimensions ?? spec.dimensions,
     vectorType: embedding.type,
     metric,
+    model: spec.model ?? recordedModel,
     vectorIndex,
     hasUpdatedAt: columns.get('updated_at')?.type === 'timestamptz',
     iterativeScans: compareVersions(catalog.extensionVersion, '0.8.0') >= 0,
@@ -275,7 +311,8 @@ function pickVectorIndex(
   return { metric: other.metric, vectorIndex: other }
 }
 
-function compareVersions(a: string, b: string): number {
+/** Compares dotted version numbers (`0.7.4` < `0.8.0`). */
+export function compareVersions(a: string, b: string): number {
   const parse = (version: string) =>
     version.split('.').map((part) => Number.parseInt(part, 10) || 0)
   const [x, y] = [parse(a), parse(b)]

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, InvalidVectorError } from '../core/errors.js'
 import { type DistanceMetric, parseMetric } from '../core/metric.js'
-import { validateDimensions } from '../core/validate.js'
+import { validateDimensions, validateModel } from '../core/validate.js'
 import { validateIdentifier } from '../internal/identifiers.js'
 import { wholeNumber } from '../internal/options.js'
 
@@ -45,6 +45,8 @@ export interface TableSpec {
   readonly lists: number
   readonly payloadIndex: boolean
   readonly timestamps: boolean
+  /** The embedding model the vectors come from, when declared. */
+  readonly model: string | undefined
 }
 
 /**
@@ -70,6 +72,12 @@ export interface TableLayoutOptions {
   readonly payloadIndex?: boolean
   /** Adds `created_at` and `updated_at` (timestamptz, default now()). Default: false. */
   readonly timestamps?: boolean
+  /**
+   * The embedding model the vectors come from, recorded with the table on first
+   * open (with the metric and dimension); opening it with another model throws
+   * `EmbeddingModelMismatchError`. Default: none declared (a recorded one is adopted).
+   */
+  readonly model?: string
 }
 
 /** Validates table options and fills in the defaults. */
@@ -104,6 +112,7 @@ export function resolveTableSpec(
     lists: wholeNumber('lists', options.lists ?? DEFAULT_IVFFLAT_LISTS, [1, 32768]),
     payloadIndex: options.payloadIndex ?? true,
     timestamps: options.timestamps ?? false,
+    model: validateModel(options.model),
   }
 }
 

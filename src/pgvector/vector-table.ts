@@ -182,7 +182,8 @@ export function vectorTable<
   extraConfig?: (
     table: BuildExtraConfigColumns<TName, TColumns, 'pg'>,
   ) => PgTableExtraConfigValue[],
-): VectorTable<TPayload, TColumns, TTimestamps, TName> {
+  // NoInfer: written inline in `PgvectorBackend.create({ table })`, TPayload must stay Payload, not `object`.
+): VectorTable<NoInfer<TPayload>, TColumns, TTimestamps, TName> {
   const schema = options.schema
   const schemaName = schema instanceof PgSchema ? schema.schemaName : schema
   const spec = resolveTableSpec(name, schemaName, options)
@@ -201,12 +202,19 @@ export function vectorTable<
       ? pgTable
       : (schema instanceof PgSchema ? schema : pgSchema(spec.schema)).table
   ) as typeof pgTable
-  return build(name, all, extra as never) as unknown as VectorTable<
-    TPayload,
-    TColumns,
-    TTimestamps,
-    TName
-  >
+  const table = build(name, all, extra as never)
+  if (spec.model !== undefined) Object.defineProperty(table, TABLE_MODEL, { value: spec.model })
+  return table as unknown as VectorTable<TPayload, TColumns, TTimestamps, TName>
+}
+
+// The declared model rides on the table object; Symbol.for, so a schema file loaded through another
+// copy of this module (drizzle-kit's loader, the command's) is still read right.
+const TABLE_MODEL = Symbol.for('vecstore:model')
+
+/** The embedding model a {@link vectorTable} declares, if any. */
+export function modelOfTable(table: object): string | undefined {
+  const model = (table as { [TABLE_MODEL]?: unknown })[TABLE_MODEL]
+  return typeof model === 'string' ? model : undefined
 }
 
 // vecstore's own column names cannot be taken by an app column.
@@ -239,13 +247,15 @@ function indexesOf(spec: TableSpec, table: Record<string, unknown>) {
     indexes.push(
       index(vectorIndexName(spec.name))
         .using('hnsw', columnOf(embedding, opclass))
-        .with({ m: spec.m, ef_construction: spec.efConstruction }),
+        // Strings, as drizzle-kit reads them back from the database: numbers make every
+        // `drizzle-kit push` see a change and rebuild the index. The SQL is the same.
+        .with({ m: String(spec.m), ef_construction: String(spec.efConstruction) }),
     )
   } else if (spec.index === 'ivfflat') {
     indexes.push(
       index(vectorIndexName(spec.name))
         .using('ivfflat', columnOf(embedding, opclass))
-        .with({ lists: spec.lists }),
+        .with({ lists: String(spec.lists) }),
     )
   }
   if (spec.payloadIndex) {
@@ -288,7 +298,9 @@ export function specOfTable(table: PgTable, metric: DistanceMetric | undefined):
   })
   const opclass = (vectorIndex?.config.columns[0] as { indexConfig?: { opClass?: string } })
     ?.indexConfig?.opClass
-  const settings = (vectorIndex?.config.with ?? {}) as Record<string, number | undefined>
+  // Strings from vectorTable(), numbers from a table declared by hand.
+  const settings = (vectorIndex?.config.with ?? {}) as Record<string, number | string | undefined>
+  const setting = (key: string) => (settings[key] === undefined ? undefined : Number(settings[key]))
   const payloadIndex = config.indexes.some(
     (candidate) =>
       candidate.config.method === 'gin' &&
@@ -299,10 +311,11 @@ export function specOfTable(table: PgTable, metric: DistanceMetric | undefined):
     vectorType: type[1] as (typeof VECTOR_TYPES)[number],
     metric: (opclass && metricOfOpclass(opclass)) || metric,
     index: (vectorIndex?.config.method ?? 'none') as VectorIndexKind,
-    m: settings['m'],
-    efConstruction: settings['ef_construction'],
-    lists: settings['lists'],
+    m: setting('m'),
+    efConstruction: setting('ef_construction'),
+    lists: setting('lists'),
     payloadIndex,
     timestamps: column('updated_at') !== undefined,
+    ...(modelOfTable(table) !== undefined && { model: modelOfTable(table) }),
   })
 }

@@ -108,7 +108,7 @@ export async function checkIndexState(
     return { key: INDEX_KEY, value: { model: current.model, dimensions: current.dimensions } }
   }
   if (typeof value['model'] === 'string' && value['model'] !== current.model) {
-    throw new EmbeddingModelMismatchError(value['model'], current.model, 'this index')
+    throw new EmbeddingModelMismatchError('this index', value['model'], current.model)
   }
   if (typeof value['dimensions'] === 'number' && value['dimensions'] !== current.dimensions) {
     throw new DimensionMismatchError(value['dimensions'], current.dimensions)

@@ -77,6 +77,8 @@ export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
   readonly vector: Vector
   /** Default: 10. */
   readonly topK?: number
+  /** The model that made `vector`: refused when the backend records another one. Default: not checked. */
+  readonly embeddingModel?: string
 }
 
 /** A search by text: `VectorStore.retrieve` embeds it with the store's embedder. */

@@ -1,5 +1,9 @@
 import type { VectorBackend } from '../core/backend.js'
-import { EmptyFilterError, InvalidArgumentError } from '../core/errors.js'
+import {
+  EmbeddingModelMismatchError,
+  EmptyFilterError,
+  InvalidArgumentError,
+} from '../core/errors.js'
 import type { Payload } from '../core/json.js'
 import { validateMinScore } from '../core/validate.js'
 import {
@@ -93,9 +97,14 @@ export class VectorStore<M extends object = Payload> {
     this.#embedding = this.embedder && embeddingSettings(this.embedder, config.embedding)
   }
 
-  /** Stores entries (replacing any with the same id in the same scope). */
+  /**
+   * Stores entries (replacing any with the same id in the same scope). An
+   * entry's `embeddingModel` must be the model the backend records, if it records one.
+   */
   async upsert(entries: EntryInput<M> | readonly EntryInput<M>[]): Promise<void> {
-    const records = (Array.isArray(entries) ? entries : [entries]).map((entry) => toRecord(entry))
+    const list: readonly EntryInput<M>[] = Array.isArray(entries) ? entries : [entries]
+    for (const entry of list) checkModel(this.backend, entry?.embeddingModel)
+    const records = list.map((entry) => toRecord(entry))
     if (this.backend.upsertMany) return this.backend.upsertMany(records)
     for (const record of records)
       await this.backend.upsert(record.id, record.vector, record.payload)
@@ -103,6 +112,7 @@ export class VectorStore<M extends object = Payload> {
 
   /** Nearest entries to a query embedding within the scope, best first. */
   async search(query: StoreSearch<M>): Promise<StoreResult<M>[]> {
+    checkModel(this.backend, query.embeddingModel)
     const hits = await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
     return hits.map((hit, i) => ({
       entry: fromPayload<M>(hit.payload),
@@ -278,4 +288,14 @@ function checkEmbedder(embedder: unknown): Embedder | undefined {
     throw new InvalidArgumentError('expected embedder to be { model, dimensions, embed(texts) }')
   }
   return embedder as Embedder
+}
+
+// Backends that record a model (every built-in one, given `model`) expose it with the index's label.
+function checkModel(backend: VectorBackend, model: unknown): void {
+  if (model === undefined || model === null) return
+  const { model: stored, label } = backend as { model?: unknown; label?: unknown }
+  if (typeof stored === 'string' && model !== stored) {
+    const where = typeof label === 'string' ? label : 'the index'
+    throw new EmbeddingModelMismatchError(where, stored, String(model))
+  }
 }

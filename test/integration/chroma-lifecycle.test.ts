@@ -199,6 +199,29 @@ describe('ChromaBackend lifecycle', () => {
     await fixed.close()
   })
 
+  it('records the embedding model: another one is refused, one not yet recorded is recorded', async () => {
+    const path = freshDir()
+    const unrecorded = track(await ChromaBackend.create('models', { path, dim: 2 }))
+    await unrecorded.upsert('a', [1, 2], { n: 1 })
+    const recording = await ChromaBackend.create('models', { path, model: 'model-a' })
+    expect(recording.model).toBe('model-a')
+    await recording.close()
+    await expect(ChromaBackend.create('models', { path, model: 'model-b' })).rejects.toMatchObject({
+      code: 'EMBEDDING_MODEL_MISMATCH',
+      where: "collection 'models'",
+      stored: 'model-a',
+      requested: 'model-b',
+    })
+    const adopted = await ChromaBackend.create('models', { path })
+    expect(adopted.model).toBe('model-a')
+    expect(await adopted.listWhere({}, 5)).toEqual([{ id: 'a', payload: { n: 1 } }])
+    await expect(adopted.upsert('b', [1, 2, 3], {})).rejects.toThrow(
+      "collection 'models' holds vectors of 2 dimensions, got 3",
+    )
+    await adopted.close()
+    await unrecorded.close()
+  })
+
   it('applies HNSW options at creation', async () => {
     const server = await startLocalChromaServer({ path: freshDir() })
     pids.add(server.pid)

@@ -176,6 +176,44 @@ describe('vecstore stats and explain', () => {
     expect(explain.stdout).toMatch(/^uses vector index\s+no$/m)
   })
 
+  it('on a bare database, say there is no table; on an empty one, plan all the same', async (context) => {
+    if (pg === undefined) return context.skip(pgSkip)
+    const bare = `vecstore_bare_${process.pid}`
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`CREATE DATABASE "${bare}"`)
+    try {
+      const stats = await vecstore('stats', pg.url.replace(/\/[^/?]*(\?|$)/, `/${bare}$1`))
+      expect(stats.code).toBe(1)
+      expect(stats.stderr).toContain(
+        'no table vecstore_vectors in this database: it does not have the pgvector extension [STORE_NOT_FOUND]',
+      )
+      expect(stats.stderr).not.toContain('manageSchema')
+    } finally {
+      await admin.unsafe(`DROP DATABASE "${bare}" WITH (FORCE)`)
+      await admin.end()
+    }
+    const empty = await PgvectorBackend.create({
+      dsn: pg.url,
+      schema: pg.schema,
+      table: 'empty',
+      dim: 3,
+      model: 'model-a',
+    })
+    await empty.close()
+    const uri = withTable(pg.url, `table=empty&schema=${pg.schema}`)
+    const explain = await vecstore('explain', uri)
+    expect(explain.code).toBe(0)
+    expect(explain.stdout).toContain('the store is empty: planned with a unit vector as the query')
+    expect((await vecstore('stats', uri)).stdout).toMatch(/^model\s+model-a$/m)
+    const snapshot = `${temp.dir}/empty.json`
+    await new InMemoryVectorBackend({ snapshotPath: snapshot }).close()
+    const nothing = await vecstore('explain', snapshot)
+    expect(nothing.code).toBe(0)
+    expect(nothing.stdout).toContain(
+      'is empty and has no dimension yet: there is no search to plan',
+    )
+  })
+
   it('report on a memory snapshot and a Chroma collection over HTTP', async () => {
     const snapshot = `${temp.dir}/stats.json`
     const memory = new InMemoryVectorBackend({ snapshotPath: snapshot, metric: 'ip' })
@@ -291,7 +329,16 @@ describe('vecstore migrate', () => {
 
 describe('errors and help', () => {
   it('every command has --help, exit 0', async () => {
-    for (const command of ['demo', 'copy', 'migrate', 'stats', 'explain']) {
+    for (const command of [
+      'demo',
+      'copy',
+      'migrate',
+      'init-migrations',
+      'doctor',
+      'reembed',
+      'stats',
+      'explain',
+    ]) {
       const result = await vecstore(command, '--help')
       expect(result.code, command).toBe(0)
       expect(result.stdout.startsWith(`Usage: vecstore ${command}`), command).toBe(true)
@@ -359,7 +406,8 @@ describe('errors and help', () => {
     if (pg === undefined) return context.skip(pgSkip)
     const result = await vecstore('stats', withTable(pg.url, `table=absent&schema=${pg.schema}`))
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('[SCHEMA_MISMATCH]')
+    expect(result.stderr).toContain('no table absent in this database [STORE_NOT_FOUND]')
+    expect(result.stderr).not.toContain('manageSchema')
     const admin = postgres(pg.url, { max: 1 })
     const [row] = await admin`SELECT to_regclass(${`"${pg.schema}"."absent"`}) AS t`
     await admin.end()

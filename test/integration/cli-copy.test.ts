@@ -118,6 +118,7 @@ describe('vecstore copy', () => {
       expect(result.code).toBe(0)
       expect(result.stdout).toContain(`copied ${COUNT} entries (0 already in the target, skipped)`)
       expect(result.stdout).toContain(`source ${COUNT}, target ${COUNT}: counts check out`)
+      if (!to.startsWith('chroma:')) expect(result.stderr).toContain('built the vector index of')
       const backend = await open()
       try {
         expect(await backend.count({})).toBe(COUNT)
@@ -128,6 +129,14 @@ describe('vecstore copy', () => {
       expectSameHits(await searchOf(open), expected)
     }
 
+    // The Postgres targets were created without their HNSW index, built once the rows were in.
+    for (const table of [pglite, pg]) {
+      expect(JSON.parse((await vecstore('stats', table, '--json')).stdout)).toMatchObject({
+        count: COUNT,
+        index: 'hnsw',
+        indexParameters: { 'operator class': 'vector_l2_ops', m: '16' },
+      })
+    }
     const stats = await vecstore('stats', chroma, '--json')
     expect(stats.code).toBe(0)
     expect(JSON.parse(stats.stdout)).toMatchObject({
@@ -184,7 +193,9 @@ describe('vecstore copy', () => {
     await backend.close()
     const dim = await vecstore('copy', '--from', source, '--to', narrow)
     expect(dim.code).toBe(1)
-    expect(dim.stderr).toContain('[DIMENSION_MISMATCH]')
+    expect(dim.stderr).toContain(
+      `target: ${narrow}: snapshot ${narrow} holds vectors of 3 dimensions, got ${DIM} [DIMENSION_MISMATCH]`,
+    )
 
     const check = new InMemoryVectorBackend({ snapshotPath: cosineTarget })
     expect(await check.count({})).toBe(5)
@@ -209,6 +220,26 @@ describe('vecstore copy', () => {
     expect(result.stderr).toContain('[METRIC_MISMATCH]')
   })
 
+  it('names the target table and its dimension first when the dimensions differ', async (context) => {
+    if (postgres === undefined) return context.skip(postgresSkip)
+    const source = `${temp.dir}/pg-dim-source.json`
+    await writeSnapshot(source, 'cosine', records.slice(0, 10))
+    const wide = await PgvectorBackend.create({
+      dsn: postgres.url,
+      schema: postgres.schema,
+      table: 'wide',
+      dim: 256,
+    })
+    await wide.close()
+    const to = `${postgres.url}${postgres.url.includes('?') ? '&' : '?'}table=wide&schema=${postgres.schema}`
+    const result = await vecstore('copy', '--from', source, '--to', to)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(
+      `table "${postgres.schema}"."wide" holds vectors of 256 dimensions, got ${DIM}`,
+    )
+    expect(result.stderr).toContain('[DIMENSION_MISMATCH]')
+  })
+
   it('names a missing source and leaves no new store behind', async () => {
     const result = await vecstore(
       'copy',
@@ -228,5 +259,43 @@ describe('vecstore copy', () => {
       `${temp.dir}/t.json`,
     )
     expect(missingTable.stderr).toContain('no snapshot file at')
+  })
+})
+
+describe('vecstore reembed', () => {
+  it('re-embeds a store into a new one with another model, and resumes', async () => {
+    const source = `${temp.dir}/texts.json`
+    const backend = new InMemoryVectorBackend({ snapshotPath: source, model: 'hashing-v1-8' })
+    await backend.upsertMany(
+      records.slice(0, 40).map(({ id, vector, payload }) => ({
+        id,
+        vector: vector.slice(0, 8),
+        payload: { ...payload, body: `text of ${id} in ${payload.lang}` },
+      })),
+    )
+    await backend.close()
+    const target = `${temp.dir}/texts-16.json`
+    const partial = new InMemoryVectorBackend({ snapshotPath: target, dim: 16 })
+    await partial.upsert('doc-00000', new Array(16).fill(1), { done: true })
+    await partial.close()
+    const args = ['reembed', '--from', source, '--to', target, '--embedder', 'hashing:16']
+    const noText = await vecstore(...args)
+    expect(noText.code).toBe(2)
+    expect(noText.stderr).toContain("has no string 'content' in its payload: pass --text-key")
+    const run = await vecstore(...args, '--text-key', 'body', '--batch', '7')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain(
+      "re-embedded 39 entries with 'hashing-v1-16' (1 already in the target, skipped; 0 rate-limit retries)",
+    )
+    const stats = JSON.parse((await vecstore('stats', target, '--json')).stdout) as Record<
+      string,
+      unknown
+    >
+    expect(stats).toMatchObject({ count: 40, dimensions: 16, model: 'hashing-v1-16' })
+    const other = await vecstore(...args.slice(0, -1), 'hashing:32', '--text-key', 'body')
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain(
+      `snapshot ${target} holds vectors of model 'hashing-v1-16' but 'hashing-v1-32' was requested`,
+    )
   })
 })

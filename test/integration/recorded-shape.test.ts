@@ -5,11 +5,12 @@ import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   DimensionMismatchError,
+  EmbeddingModelMismatchError,
   InMemoryVectorBackend,
   MetricMismatchError,
   SchemaMismatchError,
 } from '../../src/index.js'
-import { PgvectorBackend } from '../../src/pgvector/index.js'
+import { PgvectorBackend, vectorTable } from '../../src/pgvector/index.js'
 import { type TestEngine, testEngines } from '../setup/postgres-engines.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
@@ -59,6 +60,45 @@ for (const engine of engines) {
       expect((await typed.stats()).kind).toBe('hnsw')
       expect((await typed.search([1, 0, 0], 2, {})).map((hit) => hit.id)).toEqual(['a', 'b'])
       await typed.close()
+    })
+
+    it('record their embedding model and dimension, and refuse another model', async () => {
+      const table = `model_${tables++}`
+      const where = `table ${qualifiedName(engine, table)}`
+      const first = await open(table, { dim: 3, model: 'model-a' })
+      expect(first.model).toBe('model-a')
+      await first.upsert('a', [1, 2, 2], {})
+      await expect(first.upsert('b', [1, 2], {})).rejects.toThrow(
+        `${where} holds vectors of 3 dimensions, got 2`,
+      )
+      await first.close()
+      const [record] = await engine.sql(`SELECT col_description(to_regclass($1), 2) AS "comment"`, [
+        qualifiedName(engine, table),
+      ])
+      expect(record?.['comment']).toBe(
+        'vecstore {"metric":"cosine","dimensions":3,"model":"model-a"}',
+      )
+      await expect(open(table, { model: 'model-b' })).rejects.toMatchObject({
+        code: 'EMBEDDING_MODEL_MISMATCH',
+        where,
+        stored: 'model-a',
+        requested: 'model-b',
+      })
+      await expect(open(table, { dim: 4 })).rejects.toThrow(
+        `${where} holds vectors of 3 dimensions, got 4: another dimension or model needs a new table`,
+      )
+      const declared = vectorTable(table, {
+        dimensions: 3,
+        model: 'model-b',
+        ...(engine.schema !== undefined && { schema: engine.schema }),
+      })
+      await expect(
+        PgvectorBackend.create({ db: engine.db, table: declared, manageSchema: false }),
+      ).rejects.toBeInstanceOf(EmbeddingModelMismatchError)
+      const reopened = await open(table)
+      expect(reopened.model).toBe('model-a')
+      expect((await reopened.stats()).model).toBe('model-a')
+      await reopened.close()
     })
 
     it('refuse to type a column whose rows have several dimensions', async () => {

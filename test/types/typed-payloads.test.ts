@@ -49,6 +49,18 @@ describe('payload types', () => {
     expectTypeOf(check).toBeFunction()
   })
 
+  it('default to Payload for an untyped vectorTable(), even written inline', () => {
+    const check = async (db: AnyPgDatabase) => {
+      const backend = await PgvectorBackend.create({
+        db,
+        table: vectorTable('untyped', { dimensions: 3, model: 'm' }),
+      })
+      expectTypeOf(backend).toEqualTypeOf<PgvectorBackend<Payload>>()
+      return new VectorStore(backend)
+    }
+    expectTypeOf(check).toBeFunction()
+  })
+
   it('carry app columns: typed columns, payload keys stored in them, the rest in payload', () => {
     const columns = { lang: text('lang').notNull(), year: integer('year') }
     const withColumns = vectorTable<Chunk, typeof columns>(

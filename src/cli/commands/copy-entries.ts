@@ -31,7 +31,12 @@ export function checkCompatible(source: OpenStore, target: OpenStore): void {
     source.backend.dim !== target.backend.dim
   ) {
     throw inContext(
-      new DimensionMismatchError(target.backend.dim, source.backend.dim),
+      new DimensionMismatchError(
+        target.backend.dim,
+        source.backend.dim,
+        target.backend.label ?? 'the target',
+        `the source's are ${source.backend.dim}`,
+      ),
       `target ${target.label}`,
     )
   }

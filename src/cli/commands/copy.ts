@@ -1,8 +1,8 @@
 import { inContext, UsageError } from '../cli-errors.js'
 import { type Command, integerOption, positionals, requiredOption } from '../command.js'
 import { note, print } from '../output.js'
-import { redactUri, URI_FORMS } from '../store-uri.js'
-import { openStore } from '../stores/open-store.js'
+import { ONE_PGLITE_DIRECTORY, redactUri, sharePgliteDirectory, URI_FORMS } from '../store-uri.js'
+import { buildDeferredIndex, openStore } from '../stores/open-store.js'
 import { checkCompatible, copyEntries } from './copy-entries.js'
 
 /** `vecstore copy --from URI --to URI`: every entry from one backend to another. */
@@ -43,12 +43,14 @@ Example:
     const overwrite = args.values['overwrite'] === true
     if (redactUri(from) === redactUri(to))
       throw new UsageError('--from and --to name the same store')
+    if (sharePgliteDirectory(from, to)) throw new UsageError(ONE_PGLITE_DIRECTORY)
     const source = await openStore(from, { mode: 'read' }).catch((error: unknown) => {
       throw inContext(error, 'source')
     })
     try {
       const target = await openStore(to, {
         mode: 'write',
+        deferIndex: true,
         metric: source.backend.metric,
         ...(source.backend.dim !== undefined && { dim: source.backend.dim }),
       }).catch((error: unknown) => {
@@ -60,6 +62,7 @@ Example:
           `copying ${source.label} -> ${target.label} (${source.backend.metric}, ${source.backend.dim ?? 'no'} dims)`,
         )
         const report = await copyEntries(source, target, { batch, overwrite })
+        await buildDeferredIndex(target)
         print(
           `copied ${report.written} entries (${report.present} already in the target, ${overwrite ? 'rewritten' : 'skipped'}); ` +
             `source ${report.sourceCount}, target ${report.targetCount}: counts check out`,

@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from '../../index.js'
 import { type Command, integerOption, positionals } from '../command.js'
 import { print } from '../output.js'
 import { URI_FORMS } from '../store-uri.js'
@@ -27,12 +26,21 @@ ${URI_FORMS}`,
     const topK = integerOption(args, 'top-k', 10, 1, 10_000)
     const store = await openStore(uri as string, { mode: 'read' })
     try {
-      const plan = await store.explain(await sampleVector(store), topK)
-      if (args.values['json'] === true) print(JSON.stringify({ store: store.label, ...plan }))
-      else {
+      const query = await sampleVector(store)
+      if (query === undefined) {
+        print(`${store.label} is empty and has no dimension yet: there is no search to plan`)
+        return 0
+      }
+      const plan = await store.explain(query.vector, topK)
+      const text = query.synthetic
+        ? `the store is empty: planned with a unit vector as the query\n${plan.text}`
+        : plan.text
+      if (args.values['json'] === true) {
+        print(JSON.stringify({ store: store.label, ...plan, text }))
+      } else {
         print(`store              ${store.label}`)
         print(`uses vector index   ${plan.usesVectorIndex ? 'yes' : 'no'}`)
-        print(plan.text)
+        print(text)
       }
       return 0
     } finally {
@@ -41,14 +49,17 @@ ${URI_FORMS}`,
   },
 }
 
-// A real stored vector: the planner sees a query like the ones the store gets.
-async function sampleVector(store: OpenStore): Promise<Float32Array> {
+// A real stored vector, so the planner sees a query like the ones the store gets; in an empty
+// store of known dimension, a unit vector (the plan does not depend on the values).
+async function sampleVector(
+  store: OpenStore,
+): Promise<{ vector: Float32Array; synthetic: boolean } | undefined> {
   const [first] = await store.backend.listWhere({}, 1)
   const vector = first && (await store.backend.getByIds([first.id]))[0]?.vector
-  if (vector === undefined) {
-    throw new InvalidArgumentError(
-      `${store.label} is empty: explain samples a stored vector as its query`,
-    )
-  }
-  return vector
+  if (vector !== undefined) return { vector, synthetic: false }
+  const dim = store.backend.dim
+  if (dim === undefined) return undefined
+  const unit = new Float32Array(dim)
+  unit[0] = 1
+  return { vector: unit, synthetic: true }
 }

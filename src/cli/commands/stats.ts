@@ -8,11 +8,12 @@ import { openStore } from '../stores/open-store.js'
 /** `vecstore stats URI`: count, dimension, metric, index and size. */
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'print count, dimension, metric, index and size of a store',
+  summary: 'print count, dimension, metric, model, index and size of a store',
   help: `Usage: vecstore stats URI [--replica URL]... [--json]
 
-Prints a store's entry count, dimension, metric, vector index (kind and
-parameters) and size on disk. Reads only: a missing store is an error.
+Prints a store's entry count, dimension, metric, embedding model (when one is
+recorded), vector index (kind and parameters) and size on disk. Reads only: a
+missing store is an error.
 With --replica (postgres:// stores), also each replica's state and lag.
 
 Options:
@@ -43,6 +44,7 @@ function statsJson(stats: BackendStats) {
     count: stats.count,
     dimensions: stats.dimensions ?? null,
     metric: stats.metric,
+    model: stats.model ?? null,
     index: stats.kind,
     indexParameters: Object.fromEntries([
       ...(stats.name === undefined ? [] : [['name', stats.name]]),
@@ -61,6 +63,7 @@ function statsRows(stats: BackendStats): [string, string][] {
     ['count', String(stats.count)],
     ['dimensions', stats.dimensions === undefined ? 'not fixed yet' : String(stats.dimensions)],
     ['metric', stats.metric],
+    ['model', stats.model ?? 'not recorded'],
     ['index', params === '' ? stats.kind : `${stats.kind} (${params})`],
     ['size', sizes === '' ? 'not reported by the server' : sizes],
     ...replicaRows(stats),

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   type BackendStats,
   type DistanceMetric,
@@ -8,7 +7,9 @@ import {
   type VectorBackend,
 } from '../../index.js'
 import { inContext, UsageError } from '../cli-errors.js'
+import { note } from '../output.js'
 import { parseStoreUri, redactUri, type StoreLocation } from '../store-uri.js'
+import { openPostgres } from './open-postgres.js'
 
 /** What `explain` prints: whether a search uses a vector index, and how it runs. */
 export interface StorePlan {
@@ -21,6 +22,8 @@ export type StoreBackend = VectorBackend &
   Required<Pick<VectorBackend, 'getByIds' | 'upsertMany' | 'close'>> & {
     readonly metric: DistanceMetric
     readonly dim: number | undefined
+    readonly model: string | undefined
+    readonly label: string | undefined
     stats(): Promise<BackendStats>
   }
 
@@ -31,6 +34,8 @@ export interface OpenStore {
   readonly backend: StoreBackend
   /** Plans a search: pgvector's `explain`, or what the backend's index implies. */
   explain(vector: Float32Array, topK: number): Promise<StorePlan>
+  /** After a load: builds what opening deferred (the vector index of a table created now); true if it did. */
+  finish(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -41,6 +46,13 @@ export interface OpenStoreOptions {
   readonly metric?: DistanceMetric
   /** Dimension for a store created now; an existing one with another dimension is refused. */
   readonly dim?: number
+  /** Embedding model recorded with a store created now (or not yet recorded); another one is refused. */
+  readonly model?: string
+  /**
+   * A Postgres table created now gets its vector index in `finish()`, after the load: building
+   * it once is many times faster than inserting every row into it. Default: false.
+   */
+  readonly deferIndex?: boolean
   /** Read replicas of a `postgres://` store (their URLs); other stores refuse them. */
   readonly replicas?: readonly string[]
 }
@@ -49,11 +61,19 @@ export interface OpenStoreOptions {
 export async function openStore(uri: string, options: OpenStoreOptions): Promise<OpenStore> {
   const label = redactUri(uri)
   try {
-    const backend = await openBackend(parseStoreUri(uri), options)
+    const location = parseStoreUri(uri)
+    if ((options.replicas ?? []).length > 0 && location.kind !== 'postgres') {
+      throw new UsageError('replicas apply to postgres:// stores only')
+    }
+    const { backend, finish } =
+      location.kind === 'postgres' || location.kind === 'pglite'
+        ? await openPostgres(location, options)
+        : { backend: await openBackend(location, options), finish: async () => false }
     return {
       label,
       backend,
       explain: (vector, topK) => explain(backend, vector, topK),
+      finish: () => finish().catch((error: unknown) => Promise.reject(inContext(error, label))),
       close: () => backend.close(),
     }
   } catch (error) {
@@ -63,46 +83,19 @@ export async function openStore(uri: string, options: OpenStoreOptions): Promise
 
 // Each backend is loaded on use: the memory store works without any optional peer installed.
 async function openBackend(
-  location: StoreLocation,
+  location: Exclude<StoreLocation, { kind: 'postgres' | 'pglite' }>,
   options: OpenStoreOptions,
 ): Promise<StoreBackend> {
   const shape = {
     ...(options.metric !== undefined && { metric: options.metric }),
     ...(options.dim !== undefined && { dim: options.dim }),
+    ...(options.model !== undefined && { model: options.model }),
   }
   const write = options.mode === 'write'
-  const replicas = options.replicas ?? []
-  if (replicas.length > 0 && location.kind !== 'postgres') {
-    throw new UsageError('replicas apply to postgres:// stores only')
-  }
   switch (location.kind) {
     case 'memory':
       mustExist(write, location.path, `no snapshot file at ${location.path}`)
       return new InMemoryVectorBackend({ snapshotPath: location.path, ...shape })
-    case 'pglite':
-    case 'postgres': {
-      const { migrate, PgvectorBackend } = await import('../../pgvector/index.js')
-      if (location.kind === 'pglite') {
-        // PGlite would initialize a new, empty database in a missing or empty directory.
-        mustExist(write, join(location.dir, 'PG_VERSION'), `no PGlite database in ${location.dir}`)
-      }
-      // The default table comes from the package's migrations, as `vecstore migrate` makes it,
-      // so the two commands agree whichever runs first.
-      const defaultTable = location.table === undefined && location.schema === undefined
-      if (write && defaultTable) {
-        await migrate(location.kind === 'postgres' ? location.dsn : { pglite: location.dir })
-      }
-      return PgvectorBackend.create({
-        ...(location.kind === 'postgres'
-          ? { dsn: location.dsn, maxConnections: 4, ...(replicas.length > 0 && { replicas }) }
-          : { pglite: location.dir }),
-        ...(location.table !== undefined && { table: location.table }),
-        ...(location.schema !== undefined && { schema: location.schema }),
-        // Read mode runs no DDL: a missing table is an error, not a new empty one.
-        manageSchema: write,
-        ...shape,
-      })
-    }
     case 'chroma-local':
     case 'chroma-http': {
       const { ChromaBackend } = await import('../../chroma/index.js')
@@ -112,6 +105,15 @@ async function openBackend(
       const { collection, kind: _kind, ...server } = location
       return ChromaBackend.create(collection, { ...server, createCollection: write, ...shape })
     }
+  }
+}
+
+/** Builds the vector index of a target table created without it, and says so. */
+export async function buildDeferredIndex(target: OpenStore): Promise<void> {
+  const started = performance.now()
+  if (await target.finish()) {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    note(`built the vector index of ${target.label} once the rows were in (${seconds} s)`)
   }
 }
 
