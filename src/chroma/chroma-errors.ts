@@ -9,6 +9,7 @@ const CONNECTION_ERRORS = new Set(['ChromaConnectionError', 'AbortError', 'Timeo
 const AUTH_ERRORS = new Set(['ChromaAuthError', 'ChromaForbiddenError'])
 const DIMENSION = /expecting embedding with dimension of (\d+), got (\d+)/
 const MAX_MESSAGE = 300
+const RACED_DELETE = /Error finding id/
 
 /**
  * Turns what the Chroma client threw into a vecstore error, keeping the
@@ -53,10 +54,15 @@ function engineCodeOf(error: unknown): string | undefined {
   return (error as Error | undefined)?.name
 }
 
-/** True when the server could not be reached at all (refused, reset, timed out): worth retrying. */
+/**
+ * True when a retry may succeed: the server could not be reached at all
+ * (refused, reset, timed out), or a read met an entry a concurrent delete was
+ * removing (the server's "Error finding id").
+ */
 export function isTransientChromaError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? ''
-  return CONNECTION_ERRORS.has(name) || isFetchFailure(error)
+  const message = String((error as Error | undefined)?.message ?? '')
+  return CONNECTION_ERRORS.has(name) || isFetchFailure(error) || RACED_DELETE.test(message)
 }
 
 function isFetchFailure(error: unknown): boolean {

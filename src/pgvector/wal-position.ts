@@ -68,9 +68,13 @@ export function recordEnd(position: WalPosition, layout: WalLayout): WalPosition
   return position
 }
 
+// A primary that went through crash recovery also reports the last position it replayed:
+// only a server still in recovery is a replica.
+const REPLAYED = sql.raw('CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END')
+
 /** How far a replica has replayed; undefined when the server is not a replica (never was, or promoted). */
 export async function replayPosition(replica: SqlRunner): Promise<WalPosition | undefined> {
-  const [row] = rowsOf(await replica.execute(sql`SELECT pg_last_wal_replay_lsn()::text AS "lsn"`))
+  const [row] = rowsOf(await replica.execute(sql`SELECT ${REPLAYED} AS "lsn"`))
   return parseLsn(row?.['lsn'])
 }
 
@@ -86,7 +90,7 @@ export async function replayState(replica: SqlRunner): Promise<ReplayState> {
   // Seconds since the last replayed commit mean nothing when there is nothing left to replay.
   const [row] = rowsOf(
     await replica.execute(
-      sql`SELECT pg_last_wal_replay_lsn()::text AS "lsn", CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END AS "lag"`,
+      sql`SELECT ${REPLAYED} AS "lsn", CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END AS "lag"`,
     ),
   )
   const lag = row?.['lag']
