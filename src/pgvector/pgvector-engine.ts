@@ -19,6 +19,14 @@ import {
 } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
+import type { HybridFusion } from '../core/hybrid.js'
+import {
+  explainHybridSearch,
+  type HybridArguments,
+  type HybridContext,
+  type HybridPlan,
+  runHybridSearch,
+} from './hybrid-search.js'
 import { type AppColumns, compileFilter } from './filter-sql.js'
 import {
   type PgvectorSearchOptions,
@@ -217,6 +225,56 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
         analyze: options.analyze === true,
       },
     )
+  }
+
+  /** Vector and full-text search fused, in one statement (see `hybridQuery`). */
+  hybridSearch(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
+    const args = this.#hybridArguments(query, topK, filter, fusion, options)
+    return this.#read((db) => runHybridSearch({ ...this.#hybrid(), db }, args))
+  }
+
+  /** The plan of the statement `hybridSearch` runs. */
+  explainHybrid(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions & { readonly analyze?: boolean } = {},
+  ): Promise<HybridPlan> {
+    const args = this.#hybridArguments(query, topK, filter, fusion, options)
+    return explainHybridSearch(this.#hybrid(), args, options.analyze === true)
+  }
+
+  #hybrid(): HybridContext {
+    return {
+      ...this.#search,
+      fullText: this.#config.spec.fullText,
+      hasFullText: this.#state.hasFullText,
+      tableName: this.#config.spec.name,
+    }
+  }
+
+  #hybridArguments(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions,
+  ): HybridArguments {
+    return {
+      literal: vectorLiteral(query.vector),
+      text: query.text,
+      topK,
+      where: this.#where(filter, options.where),
+      fusion,
+      tuning: this.#tuning(filter, options),
+    }
   }
 
   async delete(ids: readonly string[]): Promise<void> {

@@ -1,8 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm'
 import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import { identifier, regclassText, tableName } from './sql.js'
-import type { TableSpec } from './table-spec.js'
-import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
+import { FULL_TEXT_COLUMN, type TableSpec } from './table-spec.js'
+import {
+  fullTextExpression,
+  fullTextIndexName,
+  METRIC_SQL,
+  payloadIndexName,
+  vectorIndexName,
+} from './vector-table.js'
 
 /**
  * The DDL `initialize()` runs when something is missing: the same table and
@@ -28,6 +34,7 @@ export function createSchemaStatements(
   statements.push(createTableStatement(spec))
   if (typeColumn) statements.push(typeColumnStatement(spec))
   statements.push(...createIndexStatements(spec))
+  if (spec.fullText) statements.push(...fullTextStatements(spec))
   return statements
 }
 
@@ -122,6 +129,17 @@ export function vectorIndexStatement(spec: TableSpec): SQL | undefined {
     return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`
   }
   return undefined
+}
+
+/** The generated `tsvector` column and its GIN index, as drizzle-kit generates them from {@link vectorTable}. */
+export function fullTextStatements(spec: TableSpec): SQL[] {
+  const fullText = spec.fullText
+  if (fullText === undefined) return []
+  const column = identifier(FULL_TEXT_COLUMN)
+  return [
+    sql`ALTER TABLE ${tableName(spec)} ADD COLUMN IF NOT EXISTS ${column} tsvector GENERATED ALWAYS AS (${sql.raw(fullTextExpression(fullText))}) STORED`,
+    sql`CREATE INDEX IF NOT EXISTS ${identifier(fullTextIndexName(spec.name))} ON ${tableName(spec)} USING gin (${column})`,
+  ]
 }
 
 /** The table's GIN index on the payload. */
