@@ -54,6 +54,7 @@ export {
 export {
   DEFAULT_RRF_K,
   defaultCandidates,
+  fuseRankings,
   type HybridFusion,
   type HybridOptions,
   type HybridQuery,

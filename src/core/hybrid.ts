@@ -1,4 +1,4 @@
-import type { SearchHit, Vector } from './backend.js'
+import type { Vector } from './backend.js'
 import { InvalidArgumentError } from './errors.js'
 import { compareIds, MAX_RESULTS } from './validate.js'
 
@@ -114,12 +114,4 @@ export function fuseRankings(
     .map(([id, score]) => ({ id, score }))
     .sort((a, b) => b.score - a.score || compareIds(a.id, b.id))
     .slice(0, topK)
-}
-
-/** Hits with fused scores from fused ids and a payload lookup. */
-export function fusedHits(
-  fused: readonly { id: string; score: number }[],
-  payloadOf: (id: string) => SearchHit['payload'],
-): SearchHit[] {
-  return fused.map(({ id, score }) => ({ id, score, payload: payloadOf(id) }))
 }

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  HashingEmbedder,
   InMemoryVectorBackend,
   InvalidArgumentError,
   UnsupportedFeatureError,
   type VectorRecord,
+  VectorStore,
 } from '../../../src/index.js'
 import { PgvectorBackend } from '../../../src/pgvector/index.js'
 import { testEngines } from '../../setup/postgres-engines.js'
@@ -147,6 +150,36 @@ for (const engine of engines) {
       expect(textHits).toBeGreaterThan(50)
     })
 
+    it('uses the HNSW index on the vector side and the GIN index on the text side', async () => {
+      // Enough rows, and words rare enough, that the planner prefers both indexes to a scan
+      // (PGlite's inserts are slow: a smaller table there).
+      const native = engine.name !== 'PGlite'
+      const rows = native ? 20_000 : 3000
+      const draw = random(7)
+      const word = () => `w${Math.floor(draw() * rows)}`
+      const large = await PgvectorBackend.create({
+        db: engine.db,
+        schema: engine.schema,
+        table: 'hybrid_large',
+        dim: 16,
+        fullText: { source: 'text' },
+        deferIndexRows: 1000,
+      })
+      await large.upsertMany(
+        Array.from({ length: rows }, (_, i) => ({
+          id: `l${i}`,
+          vector: Array.from({ length: 16 }, () => draw() - 0.5),
+          payload: { text: Array.from({ length: 40 }, word).join(' ') },
+        })),
+      )
+      const query = { vector: Array.from({ length: 16 }, () => draw() - 0.5), text: word() }
+      const plan = await large.explainHybrid(query, 10, {})
+      expect(plan.usesVectorIndex, plan.text).toBe(true)
+      // PGlite's planner still prefers scanning 3000 rows of text: the GIN index is checked natively.
+      if (native) expect(plan.usesFullTextIndex, plan.text).toBe(true)
+      await large.close()
+    })
+
     it('honours filters on both sides, and minScore on the fused score', async () => {
       const query = queries[1] as (typeof queries)[number]
       const hits = await pg.hybridSearch(query, 20, { group: 2 })
@@ -180,3 +213,71 @@ for (const engine of engines) {
     })
   })
 }
+
+describe('the in-memory full text after a crash', () => {
+  it('finds exactly the acknowledged texts after SIGKILL and reopen', async () => {
+    const path = `${temp.dir}/crash.json`
+    const writer = new URL('./crash-writer.mjs', import.meta.url).pathname
+    const child = spawn(process.execPath, [writer, path], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const acked: string[] = []
+    await new Promise<void>((resolve) => {
+      let buffer = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString()
+        const lines = buffer.split('\n')
+        buffer = lines.pop() ?? ''
+        for (const line of lines) if (line !== 'ready') acked.push(line)
+        if (acked.length >= 60 && child.exitCode === null) child.kill('SIGKILL')
+      })
+      child.on('exit', () => resolve())
+    })
+    const reopened = new InMemoryVectorBackend({ snapshotPath: path, fullText: { source: 'text' } })
+    const textOnly = { weights: { vector: 0 } }
+    for (const id of acked) {
+      const seq = Number(id.slice(1))
+      const token = seq % 3 === 2 ? `token${seq}x` : `token${seq}`
+      const [hit] = await reopened.hybridSearch(
+        { vector: [1, 1, 1, 1], text: token },
+        1,
+        {},
+        textOnly,
+      )
+      expect(hit?.id, token).toBe(id)
+      if (seq % 3 === 2) {
+        const stale = await reopened.hybridSearch(
+          { vector: [1, 1, 1, 1], text: `token${seq}` },
+          1,
+          {},
+          textOnly,
+        )
+        expect(stale[0]?.score ?? 0).toBe(0)
+      }
+    }
+    await reopened.close()
+  }, 60_000)
+})
+
+describe('hybrid search through VectorStore', () => {
+  it('retrieve(text, { hybrid: true }) and search({ vector, text }) fuse both rankings', async () => {
+    const backend = new InMemoryVectorBackend({ fullText: { source: 'content' } })
+    const store = new VectorStore(backend, { embedder: new HashingEmbedder(64) })
+    await store.index([
+      { id: 'gtk', content: 'graphical toolkit library for desktop applications and widgets' },
+      { id: 'foo', content: 'the libfoo2 runtime: shared objects for programs' },
+      { id: 'xml', content: 'parsing library for documents in a markup language' },
+    ])
+    const hybrid = await store.retrieve('libfoo2 or library', { hybrid: { weights: { text: 2 } } })
+    expect(hybrid[0]?.entry.documentId).toBe('foo')
+    const plain = await store.retrieve('libfoo2 or library', { hybrid: false })
+    expect(plain.map((r) => r.score)).not.toEqual(hybrid.map((r) => r.score))
+    const [vector] = await new HashingEmbedder(64).embed(['libfoo2 or library'])
+    const searched = await store.search({
+      vector: vector as number[],
+      text: 'libfoo2 or library',
+      hybrid: { weights: { text: 2 } },
+    })
+    expect(searched).toEqual(hybrid)
+    await expect(store.retrieve('x', { hybrid: { k: -1 } })).rejects.toThrow(InvalidArgumentError)
+    await store.close()
+  })
+})
