@@ -20,6 +20,13 @@ export interface HybridOptions {
   readonly candidates?: number
   /** Only hits whose fused score is at least this. Default: none. */
   readonly minScore?: number
+  /**
+   * `'all'`: the text is a `websearch_to_tsquery` query (every word must occur).
+   * `'any'`: an entry matches when it holds any of the words or `"quoted phrases"`
+   * (for questions in natural language; `or` and a leading `-` are then plain text).
+   * Default: `'all'`.
+   */
+  readonly textMatch?: 'all' | 'any'
 }
 
 /** {@link HybridOptions} checked, with the defaults filled in, as an engine receives them. */
@@ -55,6 +62,20 @@ export function validateQueryText(text: unknown): string {
     )
   }
   return text
+}
+
+/**
+ * The query text an engine receives: as given for `textMatch: 'all'`; for
+ * `'any'`, its words and quoted phrases joined by `or` (leading dashes and
+ * the word `or` dropped), which `websearch_to_tsquery` reads as alternatives.
+ */
+export function queryTextFor(text: string, textMatch: unknown): string {
+  if (textMatch === undefined || textMatch === 'all') return text
+  if (textMatch !== 'any') throw new InvalidArgumentError("expected textMatch to be 'all' or 'any'")
+  const items = (text.match(/"[^"]*"?|\S+/g) ?? [])
+    .map((item) => item.replace(/^-+/, ''))
+    .filter((item) => item !== '' && item.toLowerCase() !== 'or')
+  return items.length === 0 ? text : items.join(' or ')
 }
 
 /** Checks {@link HybridOptions} and fills in the defaults for `topK`. */

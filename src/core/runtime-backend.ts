@@ -25,6 +25,7 @@ import { type Filter, type FilterNode, isEmptyFilter, parseFilter } from './filt
 import {
   type HybridOptions,
   type HybridQuery,
+  queryTextFor,
   resolveHybridOptions,
   validateQueryText,
 } from './hybrid.js'
@@ -225,7 +226,7 @@ export abstract class RuntimeBackend<
     if (typeof query !== 'object' || query === null) {
       throw new InvalidArgumentError('expected the query to be { vector, text }')
     }
-    const text = validateQueryText(query.text)
+    const text = queryTextFor(validateQueryText(query.text), options.textMatch)
     const { query: vector, k, filter } = this.checkSearch(query.vector, topK, filters)
     const fusion = resolveHybridOptions(options, k)
     const minScore = validateMinScore(options.minScore)

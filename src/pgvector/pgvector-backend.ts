@@ -4,6 +4,7 @@ import type { Filter } from '../core/filter.js'
 import {
   type HybridOptions,
   type HybridQuery,
+  queryTextFor,
   resolveHybridOptions,
   validateQueryText,
 } from '../core/hybrid.js'
@@ -116,7 +117,7 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
     filters: Filter<P>,
     options: HybridOptions & PgvectorSearchOptions & { readonly analyze?: boolean } = {},
   ): Promise<HybridPlan> {
-    const text = validateQueryText(query?.text)
+    const text = queryTextFor(validateQueryText(query?.text), options.textMatch)
     const { query: vector, k, filter } = this.checkSearch(query.vector, topK, filters)
     const fusion = resolveHybridOptions(options, k)
     return this.run('explainHybrid', (engine) =>

@@ -95,6 +95,7 @@ describe('hybrid search in memory', () => {
       ['apple', { k: Number.NaN }],
       ['apple', { candidates: 5 }],
       ['apple', { minScore: Number.POSITIVE_INFINITY }],
+      ['apple', { textMatch: 'some' }],
     ] as const) {
       await expect(memory.hybridSearch({ vector, text }, 10, {}, options as never)).rejects.toThrow(
         InvalidArgumentError,
@@ -145,6 +146,10 @@ for (const engine of engines) {
           (await memory.hybridSearch(query, 10, query.filter, text)).map((hit) => hit.id),
         )
         textHits += textOnly.filter((hit) => hit.score > 0).length
+        // Any of the words: BM25's idf then differs between terms; still the same ranking.
+        const any = { textMatch: 'any' as const }
+        const anyHits = await pg.hybridSearch(query, 10, query.filter, any)
+        expect(anyHits).toEqual(await memory.hybridSearch(query, 10, query.filter, any))
       }
       // The comparison covered real text matches, not empty text sides.
       expect(textHits).toBeGreaterThan(50)
