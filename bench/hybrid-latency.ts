@@ -72,6 +72,8 @@ for (let q = 0; q < QUERIES; q++) {
   // Taking turns, in a rotating order, so drift on a shared machine hits every mode alike.
   for (let m = 0; m < modes.length; m++) {
     const mode = modes[(q + m) % modes.length] as Mode
+    // 'any' takes about a second a query at 100k: a fifth of the queries are enough for it.
+    if (mode === 'hybrid-any' && q % 5 !== 0) continue
     start = performance.now()
     await run[mode](q)
     times[mode].push(performance.now() - start)

@@ -33,7 +33,7 @@ export function hybridQuery(target: QueryTarget, statement: HybridStatement): SQ
   const vector = sql`${statement.literal}::${sql.raw(target.vectorType)}`
   const tsquery = sql`websearch_to_tsquery(${statement.language}::regconfig, ${statement.text})`
   const n = fusion.candidates
-  return sql`WITH "terms" AS (
+  return sql`WITH "terms" AS MATERIALIZED (
   SELECT array_agg(DISTINCT replace(replace(m[1], '''''', ''''), '\\\\', '\\')) AS "lexemes"
   FROM regexp_matches((${tsquery})::text, '''((?:[^''\\\\]|''''|\\\\.)*)''', 'g') AS m
 ), "vector_side" AS (
