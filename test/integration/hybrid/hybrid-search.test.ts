@@ -48,12 +48,19 @@ const records: VectorRecord[] = Array.from({ length: 240 }, (_, i) => ({
 }))
 const queries = Array.from({ length: 24 }, (_, i) => {
   const words = Array.from({ length: 1 + (i % 3) }, pick)
+  // Two words in a row in some entry, quoted: a phrase that matches.
+  const phrase = String(records[(i * 37) % records.length]?.payload['text'])
+    .split(' ')
+    .slice(1, 3)
+    .join(' ')
   const text =
-    i % 6 === 4
-      ? `${words[0]} or ${pick()}`
-      : i % 6 === 5
-        ? `${words.join(' ')} -${pick()}`
-        : words.join(' ')
+    i % 6 === 3
+      ? `"${phrase}"`
+      : i % 6 === 4
+        ? `${words[0]} or ${pick()}`
+        : i % 6 === 5
+          ? `${words.join(' ')} -${pick()}`
+          : words.join(' ')
   return {
     vector: Array.from({ length: DIM }, () => next() - 0.5),
     text,
