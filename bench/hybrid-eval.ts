@@ -6,16 +6,18 @@
  * vector-only, text-only (BM25) and hybrid (RRF, default weights and k), for identifier-heavy
  * queries and the rest apart.
  *
- *   npx tsx bench/hybrid-eval.ts [--quick] [--queries=N]
+ *   npx tsx bench/hybrid-eval.ts [--quick] [--queries=N] [--all-words] [--postgres=LANGUAGE]
  *
  * It runs on InMemoryVectorBackend (exact vectors): PgvectorBackend gives the same fused
  * ranking for the same data (test/integration/hybrid), up to its HNSW index's recall.
  */
 import { performance } from 'node:perf_hooks'
 import { InMemoryVectorBackend } from '../src/index.js'
+import { PgvectorBackend } from '../src/pgvector/index.js'
 import { tokenize } from '../src/memory/bm25-query.js'
 import { debianPackages, isIdentifierHeavy, plainQuery } from './lib/debian-descriptions.js'
 import { LsaEmbedder } from './lib/lsa-embedder.js'
+import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { writeResult } from './lib/results.js'
 
 const quick = process.argv.includes('--quick')
@@ -24,6 +26,8 @@ const QUERIES = queryArg ? Number(queryArg.split('=')[1]) : quick ? 300 : 2000
 const DOCUMENTS = quick ? 10_000 : Infinity
 const DIMENSIONS = 256
 const TOP_K = 10
+// --postgres=LANGUAGE: on PgvectorBackend (HNSW) with that text search configuration instead.
+const postgresLanguage = process.argv.find((arg) => arg.startsWith('--postgres='))?.split('=')[1]
 // A synopsis is a description, not a query of words that must all occur: any word may match.
 const TEXT_MATCH = { textMatch: process.argv.includes('--all-words') ? 'all' : 'any' } as const
 
@@ -40,7 +44,15 @@ const trainSeconds = (performance.now() - start) / 1000
 console.log(`LSA (${DIMENSIONS} dims) trained in ${trainSeconds.toFixed(1)} s`)
 
 start = performance.now()
-const backend = new InMemoryVectorBackend({ fullText: { source: 'text' }, dim: DIMENSIONS })
+const backend = postgresLanguage
+  ? await PgvectorBackend.create({
+      dsn: benchDatabaseUrl(),
+      table: 'bench_hybrid_eval',
+      dim: DIMENSIONS,
+      fullText: { source: 'text', language: postgresLanguage },
+    })
+  : new InMemoryVectorBackend({ fullText: { source: 'text' }, dim: DIMENSIONS })
+if (postgresLanguage) await backend.clearAll()
 const vectors = await lsa.embed(packages.map((p) => p.description))
 await backend.upsertMany(
   packages.map((p, i) => ({
@@ -139,6 +151,9 @@ for (const [name, g] of Object.entries(groups)) {
 }
 console.log(`\n${sample.length} queries in ${querySeconds.toFixed(1)} s`)
 writeResult('hybrid-eval', {
+  backend: postgresLanguage
+    ? `PgvectorBackend, language '${postgresLanguage}'`
+    : 'InMemoryVectorBackend',
   textMatch: TEXT_MATCH.textMatch,
   dataset: 'Debian Translation-en (main), synopsis -> long description, unique descriptions only',
   documents: packages.length,

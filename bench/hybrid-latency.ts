@@ -3,7 +3,7 @@
  * full text, one statement) against top-10 vector-only search on the same table, queries taking
  * turns, p50/p95 side by side in one run.
  *
- *   npx tsx bench/hybrid-latency.ts [--quick]      (100k rows, 500 queries; quick: 10k, 100)
+ *   npx tsx bench/hybrid-latency.ts [--quick] [--language=CONFIG]   (100k rows, 500 queries; quick: 10k, 100)
  *
  * Rows: the paragraphs of Debian's package descriptions as text (bench/lib/debian-descriptions.ts),
  * each with a vector of the synthetic 384-dim cosine set (bench/lib/synthetic.ts); the table
@@ -24,6 +24,9 @@ const quick = process.argv.includes('--quick')
 const ROWS = quick ? 10_000 : 100_000
 const QUERIES = quick ? 100 : 500
 const TABLE = 'bench_hybrid'
+// --language=english: the table's text search configuration (default 'simple').
+const LANGUAGE =
+  process.argv.find((arg) => arg.startsWith('--language='))?.split('=')[1] ?? 'simple'
 
 const packages = debianPackages()
 const paragraphs = packages.flatMap((p) => p.description.split(/\n\s*/).filter((s) => s.length > 0))
@@ -39,7 +42,7 @@ const backend = await PgvectorBackend.create({
   table: TABLE,
   dim: SYNTHETIC_DIM,
   metric: 'cosine',
-  fullText: { source: 'text' },
+  fullText: { source: 'text', language: LANGUAGE },
   maintenanceWorkMem: '1GB',
 })
 const corpus = syntheticCorpus(ROWS)
@@ -114,6 +117,7 @@ console.log(
   `'all' queries with a text match in the top 40: ${textMatches.filter((n) => n > 0).length} of ${textMatches.length}`,
 )
 writeResult('hybrid-latency', {
+  language: LANGUAGE,
   rows: ROWS,
   queries: QUERIES,
   loadSeconds,
