@@ -33,38 +33,38 @@ export function hybridQuery(target: QueryTarget, statement: HybridStatement): SQ
   const vector = sql`${statement.literal}::${sql.raw(target.vectorType)}`
   const tsquery = sql`websearch_to_tsquery(${statement.language}::regconfig, ${statement.text})`
   const n = fusion.candidates
-  return sql`WITH "terms" AS MATERIALIZED (
-  SELECT array_agg(DISTINCT replace(replace(m[1], '''''', ''''), '\\\\', '\\')) AS "lexemes"
-  FROM regexp_matches((${tsquery})::text, '''((?:[^''\\\\]|''''|\\\\.)*)''', 'g') AS m
-), "vector_side" AS (
+  const k1 = sql.raw(`${BM25_K1}::float8`)
+  const k1Plus1 = sql.raw(`${BM25_K1 + 1}::float8`)
+  const b = sql.raw(`${BM25_B}::float8`)
+  // BM25 per (entry, query term) row; df per term, N and the mean length over the matching entries.
+  const term = sql`(ln(1 + (w."n" - w."df" + 0.5) / (w."df" + 0.5)) * (w."tf" * ${k1Plus1}))
+      / (w."tf" + ${k1} * (1 - ${b} + (${b} * w."length") / (w."total" / w."n")))`
+  return sql`WITH "vector_side" AS (
   SELECT "id", row_number() OVER (ORDER BY "distance", "id" COLLATE "C") AS "rank"
   FROM (SELECT "id", "embedding" ${operator} ${vector} AS "distance" FROM ${table}
     WHERE ${where} ORDER BY "distance" LIMIT ${n}) AS "nearest"
-), "matches" AS MATERIALIZED (
-  SELECT "id", ${column} AS "tsv",
-    (SELECT sum(cardinality(a."positions")) FROM unnest(${column}) AS a)::float8 AS "length"
-  FROM ${table} WHERE ${column} @@ ${tsquery} AND ${where}
-), "hits" AS (
-  SELECT m."id", m."length", u."lexeme", cardinality(u."positions")::float8 AS "tf"
-  FROM "terms" CROSS JOIN "matches" AS m CROSS JOIN LATERAL unnest(m."tsv") AS u
-  WHERE u."lexeme" = ANY ("terms"."lexemes")
-), "docs" AS (
-  SELECT DISTINCT "id", "length" FROM "hits"
-), "stats" AS (
-  SELECT count(*)::float8 AS "n", sum("length")::float8 / count(*)::float8 AS "mean" FROM "docs"
-), "df" AS (
-  SELECT "lexeme", count(*)::float8 AS "df" FROM "hits" GROUP BY "lexeme"
-), "text_scores" AS (
-  SELECT h."id", round(sum(
-      (ln(1 + (s."n" - d."df" + 0.5) / (d."df" + 0.5)) * (h."tf" * ${sql.raw(String(BM25_K1 + 1))}::float8))
-      / (h."tf" + ${sql.raw(String(BM25_K1))}::float8 * (1 - ${sql.raw(String(BM25_B))}::float8
-        + (${sql.raw(String(BM25_B))}::float8 * h."length") / s."mean"))
-    )::numeric, ${sql.raw(String(TEXT_SCORE_DECIMALS))}) AS "score"
-  FROM "hits" AS h JOIN "df" AS d ON d."lexeme" = h."lexeme" CROSS JOIN "stats" AS s
-  GROUP BY h."id"
+), "hits" AS MATERIALIZED (
+  SELECT m."id", u."lexeme", cardinality(u."positions")::float8 AS "tf",
+    (SELECT sum(cardinality(a."positions")) FROM unnest(m."tsv") AS a)::float8 AS "length"
+  FROM (SELECT "id", ${column} AS "tsv" FROM ${table} WHERE ${column} @@ ${tsquery} AND ${where}) AS m
+  CROSS JOIN LATERAL unnest(m."tsv") AS u
+  WHERE u."lexeme" = ANY ((
+    SELECT array_agg(DISTINCT replace(replace(q[1], '''''', ''''), '\\\\', '\\'))
+    FROM regexp_matches((${tsquery})::text, '''((?:[^''\\\\]|''''|\\\\.)*)''', 'g') AS q
+  )::text[])
 ), "text_side" AS (
   SELECT "id", row_number() OVER (ORDER BY "score" DESC, "id" COLLATE "C") AS "rank"
-  FROM "text_scores" ORDER BY "score" DESC, "id" COLLATE "C" LIMIT ${n}
+  FROM (
+    SELECT w."id", round(sum(${term})::numeric, ${sql.raw(String(TEXT_SCORE_DECIMALS))}) AS "score"
+    FROM (
+      SELECT h.*, count(*) OVER (PARTITION BY h."lexeme")::float8 AS "df",
+        (count(*) FILTER (WHERE h."first") OVER ())::float8 AS "n",
+        (sum(h."length") FILTER (WHERE h."first") OVER ())::float8 AS "total"
+      FROM (SELECT *, row_number() OVER (PARTITION BY "id") = 1 AS "first" FROM "hits") AS h
+    ) AS w
+    GROUP BY w."id"
+  ) AS "scored"
+  ORDER BY "score" DESC, "id" COLLATE "C" LIMIT ${n}
 ), "fused" AS (
   SELECT coalesce(v."id", t."id") AS "id",
     coalesce(${fusion.vectorWeight}::float8 / (${fusion.k}::float8 + v."rank"), 0)
