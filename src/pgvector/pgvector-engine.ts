@@ -19,6 +19,7 @@ import {
 } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
+import { cleanPendingListQuery } from './schema-sql.js'
 import type { HybridFusion } from '../core/hybrid.js'
 import {
   explainHybridSearch,
@@ -361,6 +362,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   /** Refreshes the planner's statistics for the table. */
   async analyze(): Promise<void> {
     await this.#db.execute(sql`ANALYZE ${this.#target.table}`)
+    if (this.#state.hasFullText) await this.#db.execute(cleanPendingListQuery(this.#config.spec))
   }
 
   /** The replicas' state and lag; undefined without replicas. */
