@@ -250,7 +250,7 @@ function hybridSection(): string {
       return `${f(100 * Number(m['recallAt10']), 1)} / ${f(m['mrrAt10'], 3)}`
     }
     parts.push(
-      `Known-item search on ${f(hybridEval?.['documents'], 0)} Debian package descriptions (synopsis as query, \`textMatch: '${String(hybridEval?.['textMatch'])}'\`), LSA ${f(hybridEval?.['dimensions'], 0)} dims as the dense side; recall@10 (%) / MRR@10:`,
+      `Known-item search on ${f(hybridEval?.['documents'], 0)} Debian package descriptions (synopsis as query, \`textMatch: '${String(hybridEval?.['textMatch'])}'\`, ${String(hybridEval?.['backend'] ?? 'InMemoryVectorBackend')}), LSA ${f(hybridEval?.['dimensions'], 0)} dims as the dense side; recall@10 (%) / MRR@10:`,
       '',
       table(
         ['queries', 'n', 'vector-only', 'text-only (BM25)', 'hybrid (RRF)'],
@@ -269,7 +269,7 @@ function hybridSection(): string {
     const vectorP95 = Number((figures['vector'] as Json)['p95Ms'])
     parts.push(
       '',
-      `PgvectorBackend at ${f(hybridLatency?.['rows'], 0)} rows, ${f(hybridLatency?.['queries'], 0)} queries taking turns (target: hybrid p95 <= 1.5x vector-only p95):`,
+      `PgvectorBackend at ${f(hybridLatency?.['rows'], 0)} rows, text search configuration '${String(hybridLatency?.['language'] ?? 'simple')}', ${f(hybridLatency?.['queries'], 0)} queries taking turns (target: hybrid p95 <= 1.5x vector-only p95):`,
       '',
       table(
         ['search', 'p50 ms', 'p95 ms', 'p95 / vector-only'],
