@@ -25,6 +25,8 @@ const anchors = readResult<Json>('pgvector-anchors')
 const sweep = readResult<Json>('pgvector-sweep')
 const scaling = readResult<Json>('scaling')
 const reembed = readResult<Json>('reembed')
+const hybridEval = readResult<Json>('hybrid-eval')
+const hybridLatency = readResult<Json>('hybrid-latency')
 const run = readResult<Json>('run')
 
 const f = (value: unknown, digits = 2) =>
@@ -239,6 +241,50 @@ function scalingSection(): string {
   ].join('\n')
 }
 
+function hybridSection(): string {
+  const parts: string[] = []
+  const summary = hybridEval?.['summary'] as Record<string, Json> | undefined
+  if (summary) {
+    const cell = (group: Json, mode: string) => {
+      const m = group[mode] as Json
+      return `${f(100 * Number(m['recallAt10']), 1)} / ${f(m['mrrAt10'], 3)}`
+    }
+    parts.push(
+      `Known-item search on ${f(hybridEval?.['documents'], 0)} Debian package descriptions (synopsis as query, \`textMatch: '${String(hybridEval?.['textMatch'])}'\`, ${String(hybridEval?.['backend'] ?? 'InMemoryVectorBackend')}), LSA ${f(hybridEval?.['dimensions'], 0)} dims as the dense side; recall@10 (%) / MRR@10:`,
+      '',
+      table(
+        ['queries', 'n', 'vector-only', 'text-only (BM25)', 'hybrid (RRF)'],
+        Object.entries(summary).map(([name, group]) => [
+          name,
+          f(group['queries'], 0),
+          cell(group, 'vector'),
+          cell(group, 'text'),
+          cell(group, 'hybrid'),
+        ]),
+      ),
+    )
+  }
+  const figures = hybridLatency?.['figures'] as Record<string, Json> | undefined
+  if (figures) {
+    const vectorP95 = Number((figures['vector'] as Json)['p95Ms'])
+    parts.push(
+      '',
+      `PgvectorBackend at ${f(hybridLatency?.['rows'], 0)} rows, text search configuration '${String(hybridLatency?.['language'] ?? 'simple')}', ${f(hybridLatency?.['queries'], 0)} queries taking turns (target: hybrid p95 <= 1.5x vector-only p95):`,
+      '',
+      table(
+        ['search', 'p50 ms', 'p95 ms', 'p95 / vector-only'],
+        Object.entries(figures).map(([mode, m]) => [
+          mode,
+          f(m['p50Ms'], 2),
+          f(m['p95Ms'], 2),
+          f(Number(m['p95Ms']) / vectorP95, 2),
+        ]),
+      ),
+    )
+  }
+  return parts.length ? parts.join('\n') : '_Not run._'
+}
+
 function runSection(): string {
   const steps = (run?.['steps'] as Json[] | undefined) ?? []
   if (!steps.length) return '_Benchmarks run one by one, not through bench/run.ts._'
@@ -298,6 +344,10 @@ ${sweepSection()}
 ## How cost grows with the corpus
 
 ${scalingSection()}
+
+## Hybrid search: quality and cost
+
+${hybridSection()}
 
 ## Run
 

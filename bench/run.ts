@@ -24,6 +24,8 @@ const SCRIPTS = [
   'scaling',
   'retrieval',
   'reembed',
+  'hybrid-eval',
+  'hybrid-latency',
 ]
 const root = fileURLToPath(new URL('../', import.meta.url))
 

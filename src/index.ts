@@ -37,6 +37,7 @@ export {
   SnapshotCorruptError,
   SnapshotLockedError,
   StoreNotFoundError,
+  UnsupportedFeatureError,
   UnsupportedFilterError,
   VECTOR_STORE_ERROR_CODES,
   VectorStoreError,
@@ -50,6 +51,15 @@ export {
   type FilterScalar,
   matchesFilter,
 } from './core/filter.js'
+export {
+  DEFAULT_RRF_K,
+  defaultCandidates,
+  fuseRankings,
+  type HybridFusion,
+  type HybridOptions,
+  type HybridQuery,
+  MAX_QUERY_TEXT_LENGTH,
+} from './core/hybrid.js'
 export type { JsonValue, Payload } from './core/json.js'
 export { DistanceMetric } from './core/metric.js'
 export {

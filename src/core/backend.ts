@@ -1,4 +1,5 @@
 import type { Filter } from './filter.js'
+import type { HybridOptions, HybridQuery } from './hybrid.js'
 import type { Payload } from './json.js'
 import type { DistanceMetric } from './metric.js'
 
@@ -167,6 +168,17 @@ export interface VectorBackend<P extends object = Payload> {
   getRecords?(keys: readonly string[]): Promise<IndexRecord[]>
   /** Records in key order (code points), by prefix, with keyset paging (`records` capability). */
   listRecords?(options: RecordListOptions): Promise<IndexRecord[]>
+  /**
+   * Full-text and vector search fused by reciprocal rank fusion (the
+   * `hybridSearch` capability; see docs/hybrid.md). Backends without it throw
+   * `UnsupportedFeatureError`.
+   */
+  hybridSearch?(
+    query: HybridQuery,
+    topK: number,
+    filters: Filter<P>,
+    options?: HybridOptions,
+  ): Promise<SearchHit<P>[]>
   /** True when readers see all of an `applyChange` or none of it; false when its steps show one by one. */
   readonly atomicChanges?: boolean
 }

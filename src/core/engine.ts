@@ -7,6 +7,7 @@ import type {
   StoredRecord,
 } from './backend.js'
 import type { FilterNode } from './filter.js'
+import type { HybridFusion } from './hybrid.js'
 import type { DistanceMetric } from './metric.js'
 
 /**
@@ -64,6 +65,18 @@ export interface VectorEngine<O = Record<never, never>> {
   getRecords?(keys: readonly string[]): Promise<IndexRecord[]>
   /** Records whose key starts with `prefix`, in key order (code points), after `after`, at most `limit`. */
   listRecords?(prefix: string, limit: number, after: string | undefined): Promise<IndexRecord[]>
+  /**
+   * The `hybridSearch` capability: the `fusion.candidates` best entries by
+   * vector and by text (both matching the filter), fused by reciprocal rank
+   * fusion (see `fuseRankings`), `topK` at most, best first, ties by id.
+   * `text` is validated (non-empty, bounded).
+   */
+  hybridSearch?(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+  ): Promise<SearchHit[]>
   /** True when readers see all of an `applyChange` or none of it. Default: false. */
   readonly atomicChanges?: boolean
   /** Releases what the engine opened; called once, after calls in flight have settled. */

@@ -23,6 +23,7 @@ export const VECTOR_STORE_ERROR_CODES = [
   'STORE_NOT_FOUND',
   'COPY_CHECK',
   'MIGRATIONS_FOLDER',
+  'UNSUPPORTED_FEATURE',
 ] as const
 
 /** One of {@link VECTOR_STORE_ERROR_CODES}. */
@@ -260,5 +261,16 @@ export class MissingDependencyError extends VectorStoreError {
       `${feature} needs the package '${packageName}': npm install ${packageName}`,
       options,
     )
+  }
+}
+
+/** The backend cannot do what was asked (e.g. `hybridSearch` on a backend or table without full text). */
+export class UnsupportedFeatureError extends VectorStoreError {
+  constructor(
+    /** The feature asked for: `'hybridSearch'`. */
+    readonly feature: string,
+    message: string,
+  ) {
+    super('UNSUPPORTED_FEATURE', message)
   }
 }

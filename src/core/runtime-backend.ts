@@ -18,9 +18,17 @@ import {
   EmptyFilterError,
   InvalidArgumentError,
   NotInitializedError,
+  UnsupportedFeatureError,
   VectorStoreError,
 } from './errors.js'
 import { type Filter, type FilterNode, isEmptyFilter, parseFilter } from './filter.js'
+import {
+  type HybridOptions,
+  type HybridQuery,
+  queryTextFor,
+  resolveHybridOptions,
+  validateQueryText,
+} from './hybrid.js'
 import type { Payload } from './json.js'
 import type { DistanceMetric } from './metric.js'
 import {
@@ -191,6 +199,46 @@ export abstract class RuntimeBackend<
     const minScore = validateMinScore(options?.minScore)
     const hits = await this.run('search', (engine) => engine.search(query, k, filter, options))
     // Hits come best first: those under the threshold are the tail.
+    const kept = minScore === undefined ? hits : hits.filter((hit) => hit.score >= minScore)
+    return kept as SearchHit<P>[]
+  }
+
+  /**
+   * The `topK` best entries matching `filters` by vector and by text together:
+   * each side's best `options.candidates` fused by reciprocal rank fusion,
+   * score = Σ weight / (k + rank), best first (ties by id); with `minScore`,
+   * only those whose fused score is at least that. Throws
+   * {@link UnsupportedFeatureError} where the backend (or its table) has no full text.
+   */
+  async hybridSearch(
+    query: HybridQuery,
+    topK: number,
+    filters: Filter<P>,
+    options: HybridOptions = {},
+  ): Promise<SearchHit<P>[]> {
+    const engine = this.engine()
+    if (typeof engine.hybridSearch !== 'function') {
+      throw new UnsupportedFeatureError(
+        'hybridSearch',
+        `${this.#name} cannot rank by text: hybridSearch is not supported`,
+      )
+    }
+    if (typeof query !== 'object' || query === null) {
+      throw new InvalidArgumentError('expected the query to be { vector, text }')
+    }
+    const text = queryTextFor(validateQueryText(query.text), options.textMatch)
+    const { query: vector, k, filter } = this.checkSearch(query.vector, topK, filters)
+    const fusion = resolveHybridOptions(options, k)
+    const minScore = validateMinScore(options.minScore)
+    const hits = await this.run('hybridSearch', (open) =>
+      (open.hybridSearch as NonNullable<E['hybridSearch']>).call(
+        open,
+        { vector, text },
+        k,
+        filter,
+        fusion,
+      ),
+    )
     const kept = minScore === undefined ? hits : hits.filter((hit) => hit.score >= minScore)
     return kept as SearchHit<P>[]
   }

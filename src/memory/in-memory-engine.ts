@@ -7,10 +7,13 @@ import type {
   StoredRecord,
 } from '../core/backend.js'
 import type { EngineChange, VectorEngine } from '../core/engine.js'
-import { InvalidArgumentError } from '../core/errors.js'
+import { InvalidArgumentError, UnsupportedFeatureError } from '../core/errors.js'
+import type { HybridFusion } from '../core/hybrid.js'
+import { fuseRankings } from '../core/hybrid.js'
 import { type FilterNode, filterOf } from '../core/filter.js'
 import { parseMetric } from '../core/metric.js'
 import { validateDimensions, validateModel } from '../core/validate.js'
+import { Bm25Index } from './bm25-index.js'
 import { type IndexOp, InMemoryIndex } from './in-memory-index.js'
 import type { InMemoryVectorBackendConfig } from './in-memory-vector-backend-config.js'
 import { SnapshotJournal } from './snapshot-journal.js'
@@ -26,12 +29,14 @@ export class InMemoryEngine implements VectorEngine {
   readonly #journal: SnapshotJournal | undefined
   readonly #snapshotPath: string | undefined
   readonly #model: string | undefined
+  readonly #text: Bm25Index | undefined
 
   /** Checks the config and opens the index (loading and locking the snapshot, if any). */
   constructor(config: InMemoryVectorBackendConfig) {
     const metric = config.metric === undefined ? undefined : parseMetric(config.metric)
     const dim = validateDimensions(config.dim)
     this.#model = validateModel(config.model)
+    this.#text = fullTextIndex(config.fullText)
     if (config.snapshotPath === undefined) {
       this.#index = new InMemoryIndex(metric ?? 'cosine', dim)
       return
@@ -77,6 +82,29 @@ export class InMemoryEngine implements VectorEngine {
 
   async search(query: Float32Array, topK: number, filter: FilterNode): Promise<SearchHit[]> {
     return this.#index.search(query, topK, filter)
+  }
+
+  /** Exact vector ranking and BM25 text ranking, fused (see `fuseRankings`). */
+  async hybridSearch(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+  ): Promise<SearchHit[]> {
+    const text = this.#text
+    if (text === undefined) {
+      throw new UnsupportedFeatureError(
+        'hybridSearch',
+        'this InMemoryVectorBackend has no full text: create it with fullText: { source }',
+      )
+    }
+    const index = this.#index
+    text.sync(index.version, () => index.payloads())
+    const vectorIds = index.search(query.vector, fusion.candidates, filter).map((hit) => hit.id)
+    const textIds = text.rank(query.text, filter, fusion.candidates)
+    const fused = fuseRankings(vectorIds, textIds, fusion, topK)
+    const payloads = new Map(index.get(fused.map(({ id }) => id)).map((r) => [r.id, r.payload]))
+    return fused.map(({ id, score }) => ({ id, score, payload: payloads.get(id) ?? {} }))
   }
 
   delete(ids: readonly string[]): Promise<void> {
@@ -156,6 +184,14 @@ export class InMemoryEngine implements VectorEngine {
     if (this.#journal) return this.#journal.write(op)
     this.#index.apply(op)
   }
+}
+
+function fullTextIndex(option: { readonly source: string } | undefined): Bm25Index | undefined {
+  if (option === undefined) return undefined
+  if (typeof option !== 'object' || typeof option.source !== 'string' || option.source === '') {
+    throw new InvalidArgumentError('expected fullText to be { source: <payload key> }')
+  }
+  return new Bm25Index(option.source)
 }
 
 function fileSize(path: string): number {

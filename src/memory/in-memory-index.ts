@@ -57,6 +57,8 @@ export class InMemoryIndex {
   readonly #slotOf = new Map<string, number>()
   #sortedIds: string[] | undefined
   readonly #records = new Map<string, Payload>()
+  // Moves on every change of the entries: derived indexes (full text) resync when it does.
+  #version = 0
 
   constructor(metric: DistanceMetric, dim: number | undefined) {
     this.metric = metric
@@ -145,6 +147,7 @@ export class InMemoryIndex {
     }
     const slab = this.#slabFor(entry.vector.length)
     const norm = this.#normOf(entry.vector)
+    this.#version++
     const slot = this.#slotOf.get(entry.id)
     if (slot === undefined) {
       this.#sortedIds = undefined
@@ -177,6 +180,7 @@ export class InMemoryIndex {
     }
     this.#slotOf.set(id, slot)
     this.#sortedIds = undefined
+    this.#version++
     this.#ids.push(id)
     this.#payloads.push(payload)
     this.#norms.push(this.#normOf(slab.view(slot)))
@@ -196,6 +200,18 @@ export class InMemoryIndex {
     if (dim !== undefined) this.#slabFor(dim).reserve(this.size + entries.length)
   }
 
+  /** A number that changes whenever the entries may have. */
+  get version(): number {
+    return this.#version
+  }
+
+  /** Every entry's id and payload (the stored payload objects: read them, never change them). */
+  *payloads(): IterableIterator<readonly [string, Payload]> {
+    for (let slot = 0; slot < this.#ids.length; slot++) {
+      yield [this.#ids[slot] as string, this.#payloads[slot] as Payload]
+    }
+  }
+
   /** Makes room for `count` entries at once. */
   reserve(count: number): void {
     if (this.#dim !== undefined) this.#slabFor(this.#dim).reserve(count)
@@ -206,6 +222,7 @@ export class InMemoryIndex {
     if (slot === undefined) return false
     this.#slotOf.delete(id)
     this.#sortedIds = undefined
+    this.#version++
     const last = this.#ids.length - 1
     ;(this.#slab as VectorSlab).removeBySwap(slot)
     if (slot !== last) {
@@ -229,6 +246,7 @@ export class InMemoryIndex {
     this.#maxNorm = 0
     this.#slotOf.clear()
     this.#sortedIds = undefined
+    this.#version++
     this.#records.clear()
   }
 

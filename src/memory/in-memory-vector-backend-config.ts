@@ -19,6 +19,13 @@ export interface InMemoryVectorBackendConfig {
   readonly snapshotPath?: string
   /** With `snapshotPath`: fsync every write so it survives power loss, not only a crash. Default: true. */
   readonly fsync?: boolean
+  /**
+   * Full text for `hybridSearch`: BM25 over the string under this payload key
+   * (e.g. `{ source: 'text' }`). Derived from the entries, so it persists and
+   * survives a crash exactly as they do. Default: none (`hybridSearch` throws
+   * `UnsupportedFeatureError`).
+   */
+  readonly fullText?: { readonly source: string }
   /** With `snapshotPath`: compact once the journal exceeds this many bytes (or the snapshot's size). Default: 16 MiB. */
   readonly compactionThresholdBytes?: number
 }

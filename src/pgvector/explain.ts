@@ -66,11 +66,13 @@ export async function explainSearch(
   }
 }
 
-function flatten(node: PlanNode, depth: number): [PlanNode, number][] {
+/** A plan's nodes, depth first, with their depth. */
+export function flatten(node: PlanNode, depth: number): [PlanNode, number][] {
   return [[node, depth], ...(node.Plans ?? []).flatMap((child) => flatten(child, depth + 1))]
 }
 
-function describe(node: PlanNode, depth: number): string {
+/** One plan node as a line of text. */
+export function describe(node: PlanNode, depth: number): string {
   const parts = [String(node['Node Type'])]
   if (node['Index Name'] !== undefined) parts.push(`using ${String(node['Index Name'])}`)
   if (node['Relation Name'] !== undefined) parts.push(`on ${String(node['Relation Name'])}`)

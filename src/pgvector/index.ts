@@ -4,6 +4,7 @@
 export type { AnyPgDatabase, PGliteInstance } from './connection.js'
 export { type Diagnosis, diagnose, type SchemaProblem } from './diagnose.js'
 export type { SearchPlan } from './explain.js'
+export type { HybridPlan } from './hybrid-search.js'
 export {
   migrate,
   type MigrateOptions,
@@ -26,6 +27,7 @@ export {
 export type { ReplicaStatus } from './replica.js'
 export type { ReplicaOptions } from './replica-config.js'
 export {
+  type FullTextOptions,
   type TableLayoutOptions,
   VECTOR_INDEX_KINDS,
   VECTOR_TYPES,

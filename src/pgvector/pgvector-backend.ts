@@ -1,11 +1,19 @@
 import type { BackendStats, Vector } from '../core/backend.js'
 import type { VectorStoreError } from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
+import {
+  type HybridOptions,
+  type HybridQuery,
+  queryTextFor,
+  resolveHybridOptions,
+  validateQueryText,
+} from '../core/hybrid.js'
 import type { Payload } from '../core/json.js'
 import { RuntimeBackend } from '../core/runtime-backend.js'
 import type { AnyPgDatabase } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import type { SearchPlan } from './explain.js'
+import type { HybridPlan } from './hybrid-search.js'
 import {
   type PgvectorBackendConfig,
   type PgvectorSearchOptions,
@@ -97,6 +105,24 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
   ): Promise<SearchPlan> {
     const { query, k, filter } = this.checkSearch(vector, topK, filters)
     return this.run('explain', (engine) => engine.explain(query, k, filter, options))
+  }
+
+  /**
+   * Plans the statement `hybridSearch()` runs for these arguments, and says
+   * whether it uses the vector index and the full-text (GIN) index.
+   */
+  async explainHybrid(
+    query: HybridQuery,
+    topK: number,
+    filters: Filter<P>,
+    options: HybridOptions & PgvectorSearchOptions & { readonly analyze?: boolean } = {},
+  ): Promise<HybridPlan> {
+    const text = queryTextFor(validateQueryText(query?.text), options.textMatch)
+    const { query: vector, k, filter } = this.checkSearch(query.vector, topK, filters)
+    const fusion = resolveHybridOptions(options, k)
+    return this.run('explainHybrid', (engine) =>
+      engine.explainHybrid({ vector, text }, k, filter, fusion, options),
+    )
   }
 
   /** Entry count, dimension, metric, vector index and sizes; with replicas, their state and lag. */

@@ -19,6 +19,15 @@ import {
 } from './connection.js'
 import { wrapEngineError } from './engine-errors.js'
 import { explainSearch, type SearchPlan } from './explain.js'
+import { cleanPendingListQuery } from './schema-sql.js'
+import type { HybridFusion } from '../core/hybrid.js'
+import {
+  explainHybridSearch,
+  type HybridArguments,
+  type HybridContext,
+  type HybridPlan,
+  runHybridSearch,
+} from './hybrid-search.js'
 import { type AppColumns, compileFilter } from './filter-sql.js'
 import {
   type PgvectorSearchOptions,
@@ -219,6 +228,56 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     )
   }
 
+  /** Vector and full-text search fused, in one statement (see `hybridQuery`). */
+  hybridSearch(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions = {},
+  ): Promise<SearchHit[]> {
+    const args = this.#hybridArguments(query, topK, filter, fusion, options)
+    return this.#read((db) => runHybridSearch({ ...this.#hybrid(), db }, args))
+  }
+
+  /** The plan of the statement `hybridSearch` runs. */
+  explainHybrid(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions & { readonly analyze?: boolean } = {},
+  ): Promise<HybridPlan> {
+    const args = this.#hybridArguments(query, topK, filter, fusion, options)
+    return explainHybridSearch(this.#hybrid(), args, options.analyze === true)
+  }
+
+  #hybrid(): HybridContext {
+    return {
+      ...this.#search,
+      fullText: this.#config.spec.fullText,
+      hasFullText: this.#state.hasFullText,
+      tableName: this.#config.spec.name,
+    }
+  }
+
+  #hybridArguments(
+    query: { readonly vector: Float32Array; readonly text: string },
+    topK: number,
+    filter: FilterNode,
+    fusion: HybridFusion,
+    options: PgvectorSearchOptions,
+  ): HybridArguments {
+    return {
+      literal: vectorLiteral(query.vector),
+      text: query.text,
+      topK,
+      where: this.#where(filter, options.where),
+      fusion,
+      tuning: this.#tuning(filter, options),
+    }
+  }
+
   async delete(ids: readonly string[]): Promise<void> {
     for (const id of ids) await this.#db.execute(deleteByIdQuery(this.#target, id))
     await this.#wrote()
@@ -303,6 +362,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   /** Refreshes the planner's statistics for the table. */
   async analyze(): Promise<void> {
     await this.#db.execute(sql`ANALYZE ${this.#target.table}`)
+    if (this.#state.hasFullText) await this.#db.execute(cleanPendingListQuery(this.#config.spec))
   }
 
   /** The replicas' state and lag; undefined without replicas. */

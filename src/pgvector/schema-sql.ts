@@ -1,8 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm'
 import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import { identifier, regclassText, tableName } from './sql.js'
-import type { TableSpec } from './table-spec.js'
-import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
+import { FULL_TEXT_COLUMN, type TableSpec } from './table-spec.js'
+import {
+  fullTextExpression,
+  fullTextIndexName,
+  METRIC_SQL,
+  payloadIndexName,
+  vectorIndexName,
+} from './vector-table.js'
 
 /**
  * The DDL `initialize()` runs when something is missing: the same table and
@@ -28,6 +34,7 @@ export function createSchemaStatements(
   statements.push(createTableStatement(spec))
   if (typeColumn) statements.push(typeColumnStatement(spec))
   statements.push(...createIndexStatements(spec))
+  if (spec.fullText) statements.push(...fullTextStatements(spec))
   return statements
 }
 
@@ -122,6 +129,30 @@ export function vectorIndexStatement(spec: TableSpec): SQL | undefined {
     return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING ivfflat ("embedding" ${opclass}) WITH (lists=${sql.raw(spec.lists.toFixed(0))})`
   }
   return undefined
+}
+
+/** The generated `tsvector` column and its GIN index, as drizzle-kit generates them from {@link vectorTable}. */
+export function fullTextStatements(spec: TableSpec): SQL[] {
+  const fullText = spec.fullText
+  if (fullText === undefined) return []
+  const column = identifier(FULL_TEXT_COLUMN)
+  return [
+    sql`ALTER TABLE ${tableName(spec)} ADD COLUMN IF NOT EXISTS ${column} tsvector GENERATED ALWAYS AS (${sql.raw(fullTextExpression(fullText))}) STORED`,
+    sql`CREATE INDEX IF NOT EXISTS ${identifier(fullTextIndexName(spec.name))} ON ${tableName(spec)} USING gin (${column})`,
+  ]
+}
+
+/**
+ * Moves the entries a load left in the full-text index's pending list (GIN's
+ * `fastupdate`) into the index proper: until then every text search scans
+ * that list (measured: hybrid p50 6.4 ms right after a 100k-row load, 2.8 ms
+ * once cleaned). A no-op when the index is missing, not the user's, or the list is empty.
+ */
+export function cleanPendingListQuery(spec: TableSpec): SQL {
+  const name = regclassText({ schema: spec.schema, name: fullTextIndexName(spec.name) })
+  // Only its owner may clean it: others leave it to autovacuum rather than fail the write.
+  return sql`SELECT gin_clean_pending_list(i) FROM to_regclass(${name}) AS i
+    WHERE i IS NOT NULL AND pg_has_role((SELECT relowner FROM pg_class WHERE oid = i), 'USAGE')`
 }
 
 /** The table's GIN index on the payload. */

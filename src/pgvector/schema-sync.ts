@@ -17,7 +17,7 @@ import {
   type TableRecord,
 } from './schema-sql.js'
 import { regclassText } from './sql.js'
-import type { TableSpec, VectorType } from './table-spec.js'
+import { FULL_TEXT_COLUMN, type TableSpec, type VectorType } from './table-spec.js'
 import type { AppColumn } from './app-columns.js'
 import { metricOfOpclass } from './vector-table.js'
 
@@ -41,6 +41,8 @@ export interface TableState {
   /** The index serving this metric, if any. */
   readonly vectorIndex: VectorIndexInfo | undefined
   readonly hasUpdatedAt: boolean
+  /** The generated `tsvector` column `fulltext` exists (hybrid search can run). */
+  readonly hasFullText: boolean
   /** pgvector >= 0.8: iterative index scans (`hnsw.iterative_scan`) exist. */
   readonly iterativeScans: boolean
 }
@@ -195,6 +197,7 @@ function needsDdl(catalog: Catalog, spec: TableSpec): boolean {
   const has = (column: string, methods: string[]) =>
     catalog.indexes.some((index) => index.column === column && methods.includes(index.method))
   if (spec.index !== 'none' && !has('embedding', ['hnsw', 'ivfflat'])) return true
+  if (spec.fullText && !has(FULL_TEXT_COLUMN, ['gin'])) return true
   return spec.payloadIndex && !has('payload', ['gin'])
 }
 
@@ -233,6 +236,7 @@ function verify(catalog: Catalog, spec: TableSpec, options: PrepareOptions): Tab
     model: spec.model ?? recordedModel,
     vectorIndex,
     hasUpdatedAt: columns.get('updated_at')?.type === 'timestamptz',
+    hasFullText: columns.get(FULL_TEXT_COLUMN)?.type === 'tsvector',
     iterativeScans: compareVersions(catalog.extensionVersion, '0.8.0') >= 0,
   }
 }

@@ -47,7 +47,26 @@ export interface TableSpec {
   readonly timestamps: boolean
   /** The embedding model the vectors come from, when declared. */
   readonly model: string | undefined
+  /** The generated `tsvector` column for hybrid search, when declared. */
+  readonly fullText: FullTextSpec | undefined
 }
+
+/** A table's full text: the payload key it is made from and the text search configuration. */
+export interface FullTextSpec {
+  readonly source: string
+  readonly language: string
+}
+
+/** Options of a table's full text (see `TableLayoutOptions.fullText`). */
+export interface FullTextOptions {
+  /** The payload key holding the text (a string; other values count as no text). */
+  readonly source: string
+  /** The text search configuration (`'simple'`, `'english'`, ...). Default: `'simple'`, which matches the in-memory backend's tokens. */
+  readonly language?: string
+}
+
+/** Name of the generated `tsvector` column. */
+export const FULL_TEXT_COLUMN = 'fulltext'
 
 /**
  * The table options shared by `vectorTable()` and `PgvectorBackend` (which
@@ -78,6 +97,11 @@ export interface TableLayoutOptions {
    * `EmbeddingModelMismatchError`. Default: none declared (a recorded one is adopted).
    */
   readonly model?: string
+  /**
+   * Full text for `hybridSearch`: a generated `tsvector` column `fulltext`
+   * (`to_tsvector(language, payload->>source)`) and its GIN index. Default: none.
+   */
+  readonly fullText?: FullTextOptions
 }
 
 /** Validates table options and fills in the defaults. */
@@ -113,7 +137,25 @@ export function resolveTableSpec(
     payloadIndex: options.payloadIndex ?? true,
     timestamps: options.timestamps ?? false,
     model: validateModel(options.model),
+    fullText: resolveFullText(options.fullText),
   }
+}
+
+function resolveFullText(options: FullTextOptions | undefined): FullTextSpec | undefined {
+  if (options === undefined) return undefined
+  const { source, language = 'simple' } = (options ?? {}) as Partial<FullTextOptions>
+  // Both end up in DDL as literals: a plain key and a configuration name keep that simple and safe.
+  if (typeof source !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(source)) {
+    throw new InvalidArgumentError(
+      'expected fullText.source to be a payload key of letters, digits and underscores',
+    )
+  }
+  if (typeof language !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(language)) {
+    throw new InvalidArgumentError(
+      "expected fullText.language to be a text search configuration name such as 'simple' or 'english'",
+    )
+  }
+  return { source, language }
 }
 
 function defaultVectorType(dimensions: number | undefined): VectorType {

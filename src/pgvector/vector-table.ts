@@ -21,6 +21,8 @@ import { InvalidArgumentError } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
 import type { DistanceMetric } from '../core/metric.js'
 import {
+  FULL_TEXT_COLUMN,
+  type FullTextSpec,
   resolveTableSpec,
   type TableLayoutOptions,
   type TableSpec,
@@ -99,6 +101,20 @@ const baseColumns = <TPayload>(embedding: EmbeddingBuilder) => ({
     .$type<TPayload>()
     .notNull()
     .default(sql`'{}'::jsonb`),
+})
+// A string on the wire; vecstore never reads it back, it searches it.
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
+
+/**
+ * The generated column's expression, written as Postgres prints it back
+ * (`pg_get_expr`), so drizzle-kit compares equal strings.
+ */
+export function fullTextExpression(fullText: FullTextSpec): string {
+  return `to_tsvector('${fullText.language}'::regconfig, COALESCE((payload ->> '${fullText.source}'::text), ''::text))`
+}
+
+const fullTextColumns = (fullText: FullTextSpec) => ({
+  fullText: tsvector(FULL_TEXT_COLUMN).generatedAlwaysAs(sql.raw(fullTextExpression(fullText))),
 })
 const timestampColumns = () => ({
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -190,6 +206,7 @@ export function vectorTable<
   const all = {
     ...baseColumns<TPayload>(embeddingColumn(spec)),
     ...(spec.timestamps ? timestampColumns() : {}),
+    ...(spec.fullText ? fullTextColumns(spec.fullText) : {}),
     ...checkAppColumns(columns),
   }
   const extra = (table: Record<string, unknown>) => [
@@ -204,12 +221,20 @@ export function vectorTable<
   ) as typeof pgTable
   const table = build(name, all, extra as never)
   if (spec.model !== undefined) Object.defineProperty(table, TABLE_MODEL, { value: spec.model })
+  if (spec.fullText) Object.defineProperty(table, TABLE_FULL_TEXT, { value: spec.fullText })
   return table as unknown as VectorTable<TPayload, TColumns, TTimestamps, TName>
 }
 
 // The declared model rides on the table object; Symbol.for, so a schema file loaded through another
 // copy of this module (drizzle-kit's loader, the command's) is still read right.
 const TABLE_MODEL = Symbol.for('vecstore:model')
+
+const TABLE_FULL_TEXT = Symbol.for('vecstore:fullText')
+
+/** The full text a {@link vectorTable} declares, if any. */
+export function fullTextOfTable(table: object): FullTextSpec | undefined {
+  return (table as { [TABLE_FULL_TEXT]?: FullTextSpec })[TABLE_FULL_TEXT]
+}
 
 /** The embedding model a {@link vectorTable} declares, if any. */
 export function modelOfTable(table: object): string | undefined {
@@ -220,7 +245,7 @@ export function modelOfTable(table: object): string | undefined {
 // vecstore's own column names cannot be taken by an app column.
 function checkAppColumns<T extends AppColumnBuilders>(columns: T | undefined): T | undefined {
   for (const key of Object.keys(columns ?? {})) {
-    if (['id', 'embedding', 'payload', 'createdAt', 'updatedAt'].includes(key)) {
+    if (['id', 'embedding', 'payload', 'createdAt', 'updatedAt', 'fullText'].includes(key)) {
       throw new InvalidArgumentError(
         `app column '${key}' would replace a column of the vector table`,
       )
@@ -263,12 +288,21 @@ function indexesOf(spec: TableSpec, table: Record<string, unknown>) {
       index(payloadIndexName(spec.name)).using('gin', columnOf(payload, 'jsonb_path_ops')),
     )
   }
+  if (spec.fullText) {
+    const column = (table as Record<'fullText', PgColumnBuilderBase>).fullText
+    indexes.push(index(fullTextIndexName(spec.name)).using('gin', column as never))
+  }
   return indexes
 }
 
 /** Name of a table's vector index. */
 export function vectorIndexName(table: string): string {
   return `${table}_embedding_idx`
+}
+
+/** Name of a table's full-text (GIN) index. */
+export function fullTextIndexName(table: string): string {
+  return `${table}_fulltext_idx`
 }
 
 /** Name of a table's payload (GIN) index. */
@@ -317,5 +351,6 @@ export function specOfTable(table: PgTable, metric: DistanceMetric | undefined):
     payloadIndex,
     timestamps: column('updated_at') !== undefined,
     ...(modelOfTable(table) !== undefined && { model: modelOfTable(table) }),
+    ...(fullTextOfTable(table) !== undefined && { fullText: fullTextOfTable(table) }),
   })
 }

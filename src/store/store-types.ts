@@ -1,3 +1,4 @@
+import type { HybridOptions } from '../core/hybrid.js'
 import type { Vector } from '../core/backend.js'
 import type { Filter } from '../core/filter.js'
 import type { Payload } from '../core/json.js'
@@ -79,12 +80,24 @@ export interface StoreSearch<M extends object = Payload> extends StoreQuery<M> {
   readonly topK?: number
   /** The model that made `vector`: refused when the backend records another one. Default: not checked. */
   readonly embeddingModel?: string
+  /**
+   * The query's text: the search becomes hybrid (`backend.hybridSearch`,
+   * over a full text made from the entries' `content`). Default: vector only.
+   */
+  readonly text?: string
+  /** How a hybrid search fuses its two rankings (with `text`). Default: `weights` 1 and 1, `k` 60. */
+  readonly hybrid?: HybridOptions
 }
 
 /** A search by text: `VectorStore.retrieve` embeds it with the store's embedder. */
 export interface RetrieveOptions<M extends object = Payload> extends StoreQuery<M> {
   /** Default: 10. */
   readonly topK?: number
-  /** Only chunks scoring at least this. Default: none. */
+  /** Only chunks scoring at least this (the fused score when hybrid). Default: none. */
   readonly minScore?: number
+  /**
+   * Hybrid search: the text ranks chunks by full text too (their `content`),
+   * fused with the vector ranking (`true`, or the fusion options). Default: false.
+   */
+  readonly hybrid?: boolean | HybridOptions
 }

@@ -3,6 +3,7 @@ import {
   EmbeddingModelMismatchError,
   EmptyFilterError,
   InvalidArgumentError,
+  UnsupportedFeatureError,
 } from '../core/errors.js'
 import type { Payload } from '../core/json.js'
 import { validateMinScore } from '../core/validate.js'
@@ -113,7 +114,15 @@ export class VectorStore<M extends object = Payload> {
   /** Nearest entries to a query embedding within the scope, best first. */
   async search(query: StoreSearch<M>): Promise<StoreResult<M>[]> {
     checkModel(this.backend, query.embeddingModel)
-    const hits = await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
+    const hits =
+      query.text === undefined
+        ? await this.backend.search(query.vector, query.topK ?? 10, scopedFilter(query))
+        : await hybridSearchOf(this.backend)(
+            { vector: query.vector, text: query.text },
+            query.topK ?? 10,
+            scopedFilter(query),
+            query.hybrid ?? {},
+          )
     return hits.map((hit, i) => ({
       entry: fromPayload<M>(hit.payload),
       score: hit.score,
@@ -163,13 +172,19 @@ export class VectorStore<M extends object = Payload> {
     const [vector] = await embedInBatches(embedder, [text], this.#embedding as EmbeddingSettings)
     const filter = scopedFilter(options)
     const minScore = validateMinScore(options.minScore)
+    const hybrid = options.hybrid === true ? {} : options.hybrid || undefined
     const search = (topK: number) =>
-      backend.search(
-        vector as Float32Array,
-        topK,
-        filter,
-        minScore === undefined ? {} : { minScore },
-      )
+      hybrid === undefined
+        ? backend.search(
+            vector as Float32Array,
+            topK,
+            filter,
+            minScore === undefined ? {} : { minScore },
+          )
+        : hybridSearchOf(backend)({ vector: vector as Float32Array, text }, topK, filter, {
+            ...hybrid,
+            ...(minScore !== undefined && { minScore }),
+          })
     const topK = options.topK ?? 10
     const hits =
       backend.atomicChanges === true ? await search(topK) : await currentHits(backend, search, topK)
@@ -298,4 +313,12 @@ function checkModel(backend: VectorBackend, model: unknown): void {
     const where = typeof label === 'string' ? label : 'the index'
     throw new EmbeddingModelMismatchError(where, stored, String(model))
   }
+}
+
+// The backend's hybridSearch, bound; a typed error when it has none.
+function hybridSearchOf(backend: VectorBackend): NonNullable<VectorBackend['hybridSearch']> {
+  if (typeof backend.hybridSearch !== 'function') {
+    throw new UnsupportedFeatureError('hybridSearch', 'this backend has no hybridSearch')
+  }
+  return backend.hybridSearch.bind(backend)
 }

@@ -87,6 +87,30 @@ describe('vecstore demo', () => {
     await backend.close()
   })
 
+  it('--hybrid ranks by full text and vectors together, and Chroma refuses it', async () => {
+    const result = await vecstore(
+      'demo',
+      '--backend',
+      'memory',
+      '--hybrid',
+      '--query',
+      'websearch_to_tsquery',
+      '--top-k',
+      '2',
+    )
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trim().split('\n')
+    // Found by its text in both hits (the hashing vector side alone ranks other chunks first).
+    expect(lines[1]).toMatch(/^ {2}1\. 0\.0\d{3} {2}docs\/hybrid\.md > /)
+    expect(lines[3]).toMatch(/^ {2}2\. 0\.0\d{3} {2}docs\/hybrid\.md > /)
+    const store = `chroma:${temp.dir}/hybrid-chroma?collection=notes`
+    const chroma = await vecstore('demo', '--store', store, '--hybrid', '--query', 'x')
+    expect(chroma.code).not.toBe(0)
+    expect(chroma.stderr).toContain(
+      'cannot rank by text: hybridSearch is not supported [UNSUPPORTED_FEATURE]',
+    )
+  })
+
   it('indexes a --corpus directory into a Chroma store', async () => {
     const docs = `${temp.dir}/docs`
     const { mkdirSync, writeFileSync } = await import('node:fs')

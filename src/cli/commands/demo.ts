@@ -21,7 +21,7 @@ const CHUNK_CHARS = 700
 export const demoCommand: Command = {
   name: 'demo',
   summary: "index this package's docs into the embedded store and ask them questions",
-  help: `Usage: vecstore demo [--backend B | --store URI] [--query TEXT]... [--corpus PATH]...
+  help: `Usage: vecstore demo [--backend B | --store URI] [--query TEXT]... [--corpus PATH]... [--hybrid]
 
 Indexes a text corpus (by default this package's README and docs/) with
 VectorStore.index, which embeds only what changed since the last run, then
@@ -43,6 +43,9 @@ Options:
   --query TEXT    a question to answer (repeatable)
   --corpus PATH   a file or directory of .md/.txt files to index instead (repeatable)
   --top-k N       hits per question (1-50, default 3)
+  --hybrid        rank by full text (BM25) and vectors together, fused by
+                  reciprocal rank fusion (memory and Postgres stores; Chroma
+                  refuses it)
   -h, --help      show this help`,
   options: {
     backend: { type: 'string' },
@@ -50,6 +53,7 @@ Options:
     query: { type: 'string', multiple: true },
     corpus: { type: 'string', multiple: true },
     'top-k': { type: 'string' },
+    hybrid: { type: 'boolean' },
   },
   async run(args) {
     positionals(args, [])
@@ -59,11 +63,14 @@ Options:
     const questions = stringList(args, 'query')
     const corpusPaths = stringList(args, 'corpus')
     const documents = corpusPaths.length > 0 ? await corpusFrom(corpusPaths) : await defaultCorpus()
+    const hybrid = args.values['hybrid'] === true
     const embedder = new HashingEmbedder()
     const opened = await openStore(uri, {
       mode: 'write',
       metric: 'cosine',
       dim: embedder.dimensions,
+      // The chunks' text is under `content`: the full text is made from it.
+      ...(hybrid && { fullText: { source: 'content' } }),
     })
     try {
       const splitter = new RecursiveTextSplitter({
@@ -83,7 +90,7 @@ Options:
           `(${opened.backend.metric}, ${embedder.dimensions} dims, ${embedder.model}) in ${seconds} s: ${describeCounts(result)}\n`,
       )
       const byId = new Map(documents.map((document) => [document.id, document]))
-      const ask = (question: string) => answer(store, byId, DEMO_SCOPE, question, topK)
+      const ask = (question: string) => answer(store, byId, DEMO_SCOPE, question, topK, hybrid)
       for (const question of questions.length > 0 ? questions : EXAMPLE_QUESTIONS)
         await ask(question)
       if (questions.length === 0 && process.stdin.isTTY) await askInteractively(ask)

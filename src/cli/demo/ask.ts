@@ -10,15 +10,16 @@ export async function answer(
   scope: StoreScope,
   question: string,
   topK: number,
+  hybrid = false,
 ): Promise<void> {
   print(`? ${question}`)
-  const results = await store.retrieve(question, { topK, scope })
+  const results = await store.retrieve(question, { topK, scope, hybrid })
   if (results.length === 0) print('  (no entries)')
   for (const { entry, score, rank } of results) {
     const source = String(entry.documentId)
     const section = sectionOf(documents.get(source), entry.content)
     const preview = previewOf(entry.content)
-    print(`  ${rank}. ${score.toFixed(3)}  ${source} > ${section}`)
+    print(`  ${rank}. ${score.toFixed(hybrid ? 4 : 3)}  ${source} > ${section}`)
     print(`     ${preview.slice(0, 100)}${preview.length > 100 ? '…' : ''}`)
   }
   print()

@@ -41,6 +41,7 @@ export async function openPostgres(
     ...(options.metric !== undefined && { metric: options.metric }),
     ...(options.dim !== undefined && { dim: options.dim }),
     ...(options.model !== undefined && { model: options.model }),
+    ...(options.fullText !== undefined && { fullText: options.fullText }),
     manageSchema: write,
   }
   const defer = write && options.deferIndex === true && !defaultTable && (await isMissing(location))

@@ -55,6 +55,8 @@ export interface OpenStoreOptions {
   readonly deferIndex?: boolean
   /** Read replicas of a `postgres://` store (their URLs); other stores refuse them. */
   readonly replicas?: readonly string[]
+  /** Full text over this payload key, for hybrid search (memory and Postgres stores). */
+  readonly fullText?: { readonly source: string }
 }
 
 /** Opens the store a URI names; errors say which URI (password redacted). */
@@ -95,7 +97,11 @@ async function openBackend(
   switch (location.kind) {
     case 'memory':
       mustExist(write, location.path, `no snapshot file at ${location.path}`)
-      return new InMemoryVectorBackend({ snapshotPath: location.path, ...shape })
+      return new InMemoryVectorBackend({
+        snapshotPath: location.path,
+        ...shape,
+        ...(options.fullText !== undefined && { fullText: options.fullText }),
+      })
     case 'chroma-local':
     case 'chroma-http': {
       const { ChromaBackend } = await import('../../chroma/index.js')

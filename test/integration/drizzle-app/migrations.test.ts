@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { postgresForTests } from '../../setup/postgres.js'
 import { appSchema, type Run, TestApp } from './test-app.js'
@@ -26,6 +28,13 @@ async function app(name: string, tables = CHUNKS): Promise<TestApp> {
   created.write('db/schema.ts', appSchema(tables))
   return created
 }
+
+// Every migration drizzle-kit generated for the app, as one text.
+const migrationSql = (app: TestApp) =>
+  readdirSync(join(app.dir, 'drizzle'))
+    .filter((file) => file.endsWith('.sql'))
+    .map((file) => readFileSync(join(app.dir, 'drizzle', file), 'utf8'))
+    .join('\n')
 
 const appliedCount = async (app: TestApp) =>
   (await app.sql('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations'))[0]?.['n']
@@ -78,7 +87,8 @@ if ('skip' in server) {
         'push',
         `${CHUNKS}
 export const pages = vectorTable('pages', { dimensions: 4, metric: 'l2', index: 'ivfflat', lists: 10, m: 32 })
-export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, efConstruction: 100 })`,
+export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, efConstruction: 100 })
+export const texts = vectorTable('texts', { dimensions: 4, fullText: { source: 'body', language: 'english' } })`,
       )
       await pushed.sql('CREATE EXTENSION vector')
       expect(expectOk(pushed.drizzleKit('push', '--force'))).toContain('Changes applied')
@@ -87,8 +97,21 @@ export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, 
       expect(again).not.toContain('DROP INDEX')
       expectOk(pushed.drizzleKit('generate'))
       expect(expectOk(pushed.drizzleKit('generate'))).toContain('No schema changes')
+      // The full-text column and its GIN index, as generated and as pushed.
+      expect(migrationSql(pushed)).toContain(
+        `"fulltext" "tsvector" GENERATED ALWAYS AS (to_tsvector('english'::regconfig, COALESCE((payload ->> 'body'::text), ''::text))) STORED`,
+      )
+      expect(migrationSql(pushed)).toContain(
+        `"texts_fulltext_idx" ON "texts" USING gin ("fulltext")`,
+      )
+      const [column] = await pushed.sql(
+        `SELECT pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'texts'::regclass AND a.attname = 'fulltext'`,
+      )
+      expect(column?.['expr']).toContain("to_tsvector('english'::regconfig")
       const doctor = pushed.vecstore('doctor', pushed.url, '--schema', 'db/schema.ts')
-      expect(doctor.stdout).toMatch(/^ok: table "chunks", table "pages", table "tuned"; pgvector/m)
+      expect(doctor.stdout).toMatch(
+        /^ok: table "chunks", table "pages", table "texts", table "tuned"; pgvector/m,
+      )
     })
   })
 }
