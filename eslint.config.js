@@ -6,6 +6,33 @@ const peerOnlyIn = (pkg, folder) => ({
   message: `${pkg} is an optional peer: import it only under ${folder}`,
 })
 
+const BACKENDS = ['memory', 'chroma', 'pgvector']
+const PEER_RULES = [
+  peerOnlyIn('chromadb', 'src/chroma'),
+  peerOnlyIn('drizzle-orm', 'src/pgvector'),
+  peerOnlyIn('postgres', 'src/pgvector'),
+  peerOnlyIn('@electric-sql/*', 'src/pgvector'),
+]
+
+// A backend builds on the core only: what two backends share lives in src/core.
+const backendImportsNoOther = (backend) => ({
+  files: [`src/${backend}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: `^(\\.\\./)+(${BACKENDS.filter((other) => other !== backend).join('|')})/`,
+            message: 'a backend imports no other backend: move what they share to src/core',
+          },
+          ...(backend === 'memory' ? PEER_RULES : []),
+        ],
+      },
+    ],
+  },
+})
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/', 'bench/.cache/'] },
   js.configs.recommended,
@@ -34,12 +61,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            peerOnlyIn('chromadb', 'src/chroma'),
-            peerOnlyIn('drizzle-orm', 'src/pgvector'),
-            peerOnlyIn('postgres', 'src/pgvector'),
-            peerOnlyIn('@electric-sql/*', 'src/pgvector'),
-          ],
+          patterns: PEER_RULES,
         },
       ],
     },
@@ -58,13 +80,11 @@ export default tseslint.config(
               message:
                 'the CLI imports only entry points: ../index.js, pgvector/index.js, chroma/index.js',
             },
-            peerOnlyIn('chromadb', 'src/chroma'),
-            peerOnlyIn('drizzle-orm', 'src/pgvector'),
-            peerOnlyIn('postgres', 'src/pgvector'),
-            peerOnlyIn('@electric-sql/*', 'src/pgvector'),
+            ...PEER_RULES,
           ],
         },
       ],
     },
   },
+  ...BACKENDS.map(backendImportsNoOther),
 )

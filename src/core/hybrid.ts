@@ -43,6 +43,14 @@ export interface HybridFusion {
 
 /** Default RRF `k`. */
 export const DEFAULT_RRF_K = 60
+
+// The text ranking both backends compute (memory in process, pgvector in SQL), so they agree.
+/** BM25's term-frequency saturation. */
+export const BM25_K1 = 1.2
+/** BM25's length normalisation. */
+export const BM25_B = 0.75
+/** Text scores are compared at this many decimals, so float rounding cannot reorder equal scores. */
+export const TEXT_SCORE_DECIMALS = 9
 /** Longest query text a hybrid search takes, in characters. */
 export const MAX_QUERY_TEXT_LENGTH = 10_000
 

@@ -1,14 +1,8 @@
 import { type FilterNode, isEmptyFilter, matchesFilter } from '../core/filter.js'
+import { BM25_B, BM25_K1, TEXT_SCORE_DECIMALS } from '../core/hybrid.js'
 import type { Payload } from '../core/json.js'
 import { compareIds } from '../core/validate.js'
 import { matchesQuery, parseTextQuery, tokenize } from './bm25-query.js'
-
-/** BM25's term-frequency saturation. */
-export const BM25_K1 = 1.2
-/** BM25's length normalisation. */
-export const BM25_B = 0.75
-/** Text scores are compared at this many decimals, so float rounding cannot reorder equal scores. */
-export const TEXT_SCORE_DECIMALS = 9
 
 interface Doc {
   readonly payload: Payload

@@ -1,6 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { HybridFusion } from '../core/hybrid.js'
-import { BM25_B, BM25_K1, TEXT_SCORE_DECIMALS } from '../memory/bm25-index.js'
+import { BM25_B, BM25_K1, type HybridFusion, TEXT_SCORE_DECIMALS } from '../core/hybrid.js'
 import type { QueryTarget } from './sql.js'
 import { FULL_TEXT_COLUMN } from './table-spec.js'
 import { METRIC_SQL } from './vector-table.js'
