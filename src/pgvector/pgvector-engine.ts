@@ -40,6 +40,7 @@ import {
   getByIdsQuery,
   listQuery,
   type QueryTarget,
+  regclassText,
   tableName,
   upsertQuery,
 } from './sql.js'
@@ -181,6 +182,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
         target: this.#target,
         deferredIndex: defer ? this.#state.vectorIndex : undefined,
         maintenanceWorkMem: config.maintenanceWorkMem,
+        maintenanceWorkers: config.maintenanceWorkers,
+        tableText: regclassText(config.spec),
         copyLoads: this.#copyLoads,
       },
       records,
