@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm'
 import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import { identifier, regclassText, tableName } from './sql.js'
 import type { TableSpec } from './table-spec.js'
+import { parseTunedSetting, type TunedSetting } from './tuned-setting.js'
 import { METRIC_SQL, payloadIndexName, vectorIndexName } from './vector-table.js'
 
 /**
@@ -47,6 +48,8 @@ export interface TableRecord {
   readonly metric?: DistanceMetric
   readonly dimensions?: number
   readonly model?: string
+  /** The search setting `tune()` chose for the vector index. */
+  readonly tuned?: TunedSetting
 }
 
 const RECORD_PREFIX = 'vecstore '
@@ -75,8 +78,10 @@ export function parseRecord(comment: string | null | undefined): TableRecord | u
     return undefined
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined
-  const { metric, dimensions, model } = parsed
+  const { metric, dimensions, model, tuned } = parsed
+  const setting = parseTunedSetting(tuned)
   return {
+    ...(setting !== undefined && { tuned: setting }),
     ...(DISTANCE_METRICS.includes(metric as DistanceMetric) && {
       metric: metric as DistanceMetric,
     }),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import {
   DimensionMismatchError,
   EmbeddingModelMismatchError,
@@ -19,6 +20,7 @@ import {
 import { regclassText } from './sql.js'
 import type { TableSpec, VectorType } from './table-spec.js'
 import type { AppColumn } from './app-columns.js'
+import type { TunedSetting } from './tuned-setting.js'
 import { metricOfOpclass } from './vector-table.js'
 
 /** A vector index found on the embedding column. */
@@ -43,6 +45,8 @@ export interface TableState {
   readonly hasUpdatedAt: boolean
   /** pgvector >= 0.8: iterative index scans (`hnsw.iterative_scan`) exist. */
   readonly iterativeScans: boolean
+  /** The search setting `tune()` recorded with the table, if any. */
+  readonly tuned?: TunedSetting
 }
 
 interface Catalog {
@@ -108,11 +112,31 @@ export async function prepareTable(
   }
   const state = verify(catalog, spec, options)
   const dimensions = state.dimensions ?? stored
-  const record = { metric: state.metric, dimensions, model: state.model }
+  const tuned = catalog.record?.tuned
+  const record = { metric: state.metric, dimensions, model: state.model, tuned }
   if (options.manageSchema && catalog.owned && recordIsBehind(catalog.record, record)) {
     await db.execute(recordStatement(spec, withoutUndefined(record)))
   }
-  return { ...state, dimensions }
+  return { ...state, dimensions, ...(tuned !== undefined && { tuned }) }
+}
+
+/**
+ * Records the search setting `tune()` chose (undefined forgets it), keeping
+ * the rest of the record. `COMMENT` takes a lock that writers do not wait for.
+ */
+export async function recordTuning(
+  db: SqlDatabase,
+  spec: TableSpec,
+  tuned: TunedSetting | undefined,
+): Promise<void> {
+  const rows = rowsOf(await db.execute(columnsQuery(spec)))
+  const embedding = rows.find((row) => row['name'] === 'embedding')
+  const { tuned: _previous, ...rest } = parseRecord(embedding?.['comment'] as string | null) ?? {}
+  await db.transaction(async (tx) => {
+    // Behind DDL holding the table, fail rather than queue the searches that follow.
+    await tx.execute(sql`SET LOCAL lock_timeout = '10s'`)
+    await tx.execute(recordStatement(spec, tuned === undefined ? rest : { ...rest, tuned }))
+  })
 }
 
 /** How messages name the table. */
