@@ -28,6 +28,8 @@ export {
 export type { ReplicaStatus } from './replica.js'
 export type { ReplicaOptions } from './replica-config.js'
 export {
+  QUANTIZATIONS,
+  type Quantization,
   type TableLayoutOptions,
   VECTOR_INDEX_KINDS,
   VECTOR_TYPES,

@@ -50,6 +50,7 @@ import {
 } from './sql.js'
 import { checkVectorRange } from './table-spec.js'
 import { vectorLiteral } from './vector-text.js'
+import { quantizedBitsOf } from './vector-table.js'
 
 /** The pgvector engine: one table on one connection, prepared and verified. */
 export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
@@ -102,6 +103,9 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       hasUpdatedAt: state.hasUpdatedAt,
       columns: config.columns,
       payload: payloadExpression(config.columns),
+      ...(state.vectorIndex?.quantizedBits !== undefined && {
+        quantizedBits: state.vectorIndex.quantizedBits,
+      }),
     }
     this.#search = {
       db,
@@ -395,11 +399,16 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
 /** The operator class and `WITH (...)` parameters of an index definition (`pg_get_indexdef`). */
 function indexParameters(definition: string): [string, string][] {
-  const opclass = /\((?:"?embedding"?)\s+(\w+)\)/.exec(definition)?.[1]
+  const opclass = /(\w+_ops)\)/.exec(definition)?.[1]
+  const bits = quantizedBitsOf(definition)
   const withClause = /\bWITH \(([^)]*)\)/.exec(definition)?.[1] ?? ''
   const parameters = withClause
     .split(',')
     .map((part) => part.split('=').map((s) => s.trim().replace(/^'|'$/g, '')))
     .filter((pair): pair is [string, string] => pair.length === 2 && pair[0] !== '')
-  return opclass === undefined ? parameters : [['operator class', opclass], ...parameters]
+  const quantization: [string, string][] =
+    bits === undefined ? [] : [['quantization', `binary (bit(${bits}), re-ranked)`]]
+  return opclass === undefined
+    ? [...quantization, ...parameters]
+    : [['operator class', opclass], ...quantization, ...parameters]
 }

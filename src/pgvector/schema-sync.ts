@@ -21,7 +21,7 @@ import { regclassText } from './sql.js'
 import type { TableSpec, VectorType } from './table-spec.js'
 import type { AppColumn } from './app-columns.js'
 import type { TunedSetting } from './tuned-setting.js'
-import { metricOfOpclass } from './vector-table.js'
+import { BINARY_OPCLASS, metricOfOpclass, quantizedBitsOf } from './vector-table.js'
 
 /** A vector index found on the embedding column. */
 export interface VectorIndexInfo {
@@ -30,6 +30,8 @@ export interface VectorIndexInfo {
   readonly metric: DistanceMetric
   /** `pg_get_indexdef()`: recreates the index exactly. */
   readonly definition: string
+  /** A binary-quantized index: the bit count (searches re-rank its candidates by the full vectors). */
+  readonly quantizedBits?: number
 }
 
 /** What the database actually has, after verification. */
@@ -202,7 +204,13 @@ async function readCatalog(db: SqlDatabase, spec: TableSpec): Promise<Catalog> {
     name: String(row['name']),
     method: String(row['method']),
     opclass: String(row['opclass']),
-    column: String(row['column']),
+    // An expression index on binary_quantize(embedding) serves the embedding too.
+    column:
+      row['column'] === null
+        ? quantizedBitsOf(String(row['definition'])) === undefined
+          ? ''
+          : 'embedding'
+        : String(row['column']),
     definition: String(row['definition']),
   }))
   return {
@@ -322,10 +330,19 @@ function pickVectorIndex(
 ): { metric: DistanceMetric; vectorIndex: VectorIndexInfo | undefined } {
   const found: VectorIndexInfo[] = []
   for (const index of catalog.indexes) {
-    const metric = metricOfOpclass(index.opclass)
+    const bits = index.opclass === BINARY_OPCLASS ? quantizedBitsOf(index.definition) : undefined
+    // A bit index knows no metric: the one recorded with the table, else the one asked for.
+    const metric =
+      bits === undefined ? metricOfOpclass(index.opclass) : (catalog.record?.metric ?? spec.metric)
     if (index.column !== 'embedding' || metric === undefined) continue
     if (index.method !== 'hnsw' && index.method !== 'ivfflat') continue
-    found.push({ name: index.name, method: index.method, metric, definition: index.definition })
+    found.push({
+      name: index.name,
+      method: index.method,
+      metric,
+      definition: index.definition,
+      ...(bits !== undefined && { quantizedBits: bits }),
+    })
   }
   const matching = found.find((index) => index.metric === spec.metric)
   if (matching) return { metric: spec.metric, vectorIndex: matching }
