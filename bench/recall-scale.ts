@@ -5,11 +5,11 @@
  *   npx tsx bench/recall-scale.ts --step=load  [--rows=1000000]   upsertMany into an empty table
  *   npx tsx bench/recall-scale.ts --step=copy  [--rows=1000000]   psql \copy + CREATE INDEX
  *   npx tsx bench/recall-scale.ts --step=tune  [--rows=1000000]   defaults vs tune({ recall: 0.95 })
- *   npx tsx bench/recall-scale.ts --step=drop                     drops the tables
+ *   npx tsx bench/recall-scale.ts --step=drop  [--rows=1000000]   drops the tables
  *
  * Both builds use the same index (HNSW, m 16, ef_construction 64), maintenance_work_mem and
  * parallel maintenance workers; the COPY baseline reads a file in PostgreSQL's binary COPY format
- * holding the same bytes the backend streams. Writes bench/results/recall-scale-<step>.json.
+ * holding the same bytes the backend streams. Writes bench/results/recall-scale-<step>-<size>.json (size: 10k, 100k, 1M).
  * Not part of `npm run bench`: at 1M each build takes about ten minutes on 2 cores.
  */
 import { spawnSync } from 'node:child_process'
@@ -23,6 +23,7 @@ import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { writeResult } from './lib/results.js'
 import { percentile } from './lib/stats.js'
 import {
+  sizeLabel,
   SYNTHETIC_CACHE_DIR,
   SYNTHETIC_DIM,
   syntheticCorpus,
@@ -34,8 +35,9 @@ const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const STEP = arg('step') ?? 'load'
 const ROWS = Number(arg('rows') ?? 1_000_000)
-const LOADED = 'recall_scale'
-const COPIED = 'recall_scale_copy'
+const LABEL = sizeLabel(ROWS)
+const LOADED = `recall_scale_${LABEL.toLowerCase()}`
+const COPIED = `recall_scale_copy_${LABEL.toLowerCase()}`
 /** The same build settings for both paths. */
 const MAINTENANCE_WORK_MEM = '4GB'
 const MAINTENANCE_WORKERS = 1
@@ -73,7 +75,7 @@ async function loadStep(url: string, sql: postgres.Sql): Promise<void> {
   await backend.close()
   const figures = { rows: ROWS, seconds, rowsPerSec: ROWS / seconds }
   console.log(figures)
-  writeResult('recall-scale-load', {
+  writeResult(`recall-scale-load-${LABEL}`, {
     ...figures,
     indexBytes: await indexBytes(sql, LOADED),
     maintenanceWorkMem: MAINTENANCE_WORK_MEM,
@@ -123,7 +125,7 @@ async function copyStep(url: string, sql: postgres.Sql): Promise<void> {
   rmSync(file)
   const figures = { rows: ROWS, copySeconds, seconds, rowsPerSec: ROWS / seconds }
   console.log(figures)
-  writeResult('recall-scale-copy', {
+  writeResult(`recall-scale-copy-${LABEL}`, {
     ...figures,
     indexBytes: await indexBytes(sql, COPIED),
     maintenanceWorkMem: MAINTENANCE_WORK_MEM,
@@ -191,7 +193,7 @@ async function tuneStep(url: string): Promise<void> {
   console.log('tuned', tuned)
   const stats = await reopened.stats()
   await reopened.close()
-  writeResult(`recall-scale-tune`, {
+  writeResult(`recall-scale-tune-${LABEL}`, {
     rows: ROWS,
     tuneQueries: TUNE_QUERIES,
     checkQueries: CHECK_QUERIES,

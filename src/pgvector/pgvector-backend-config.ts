@@ -115,7 +115,8 @@ export interface PgvectorBackendConfig<P extends object = Payload>
   /**
    * `upsertMany` of at least this many rows into an EMPTY table drops the
    * vector index, loads, and rebuilds it in the same transaction (much faster
-   * than inserting into the graph). Needs `manageSchema`. Default: 10 000; 0 disables.
+   * than inserting into the graph, from about a thousand rows on). Needs
+   * `manageSchema`. Default: 1000; 0 disables.
    */
   readonly deferIndexRows?: number
   /**
@@ -173,7 +174,7 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
     manageSchema: config.manageSchema ?? true,
     search: Object.freeze(resolveSearchOptions(config)),
     analyzeAfterRows: count('analyzeAfterRows', config.analyzeAfterRows, 10_000),
-    deferIndexRows: count('deferIndexRows', config.deferIndexRows, 10_000),
+    deferIndexRows: count('deferIndexRows', config.deferIndexRows, 1000),
     maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
     maintenanceWorkers:
       config.maintenanceWorkers === undefined
