@@ -78,7 +78,8 @@ if ('skip' in server) {
         'push',
         `${CHUNKS}
 export const pages = vectorTable('pages', { dimensions: 4, metric: 'l2', index: 'ivfflat', lists: 10, m: 32 })
-export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, efConstruction: 100 })`,
+export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, efConstruction: 100 })
+export const binary = vectorTable('binary', { dimensions: 16, metric: 'l2', quantization: 'binary' })`,
       )
       await pushed.sql('CREATE EXTENSION vector')
       expect(expectOk(pushed.drizzleKit('push', '--force'))).toContain('Changes applied')
@@ -88,7 +89,9 @@ export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, 
       expectOk(pushed.drizzleKit('generate'))
       expect(expectOk(pushed.drizzleKit('generate'))).toContain('No schema changes')
       const doctor = pushed.vecstore('doctor', pushed.url, '--schema', 'db/schema.ts')
-      expect(doctor.stdout).toMatch(/^ok: table "chunks", table "pages", table "tuned"; pgvector/m)
+      expect(doctor.stdout).toMatch(
+        /^ok: table "binary", table "chunks", table "pages", table "tuned"; pgvector/m,
+      )
     })
   })
 }
