@@ -123,7 +123,7 @@ function printResult(label: string, result: TuneResult, target: number): void {
   if (setting === undefined) {
     const best = Math.max(...result.curve.map((point) => point.recall))
     note(
-      `no ${result.parameter} tried reaches recall ${target} (best ${best.toFixed(3)}): nothing recorded`,
+      `no ${result.parameter} tried reaches recall ${target} (best ${best.toFixed(3)}): nothing recorded. The index itself limits recall: rebuild it with a larger m or ef_construction (HNSW) or more lists (IVFFlat), then tune again`,
     )
     return
   }
