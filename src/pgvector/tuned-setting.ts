@@ -36,8 +36,12 @@ export function tunedSearchOptions(
 ): PgvectorSearchOptions {
   if (setting === undefined || method === undefined) return {}
   if (setting.parameter !== tunedParameterOf(method)) return {}
+  // pgvector's own default needs no SET LOCAL, nor the transaction around it.
+  if (setting.value === PGVECTOR_DEFAULT[setting.parameter]) return {}
   return setting.parameter === 'ef_search' ? { efSearch: setting.value } : { probes: setting.value }
 }
+
+const PGVECTOR_DEFAULT: Readonly<Record<TunedParameter, number>> = { ef_search: 40, probes: 1 }
 
 const MAX_VALUE: Readonly<Record<TunedParameter, number>> = { ef_search: 1000, probes: 32768 }
 

@@ -52,7 +52,9 @@ for (const engine of engines) {
       // A deliberately weak graph: the default ef_search misses neighbours, so the sweep matters.
       const backend = await open('tuned_hnsw', { m: 2, efConstruction: 4 })
       await backend.upsertMany(records)
-      const result = await tune(backend, { recall: 0.9, sample: 60 })
+      // Without 40, pgvector's default, which searches apply without a SET LOCAL.
+      const candidates = [10, 16, 24, 32, 64, 100, 160, 250, 400, 640, 1000]
+      const result = await tune(backend, { recall: 0.9, sample: 60, candidates })
       const setting = result.setting
       expect(setting).toBeDefined()
       if (setting === undefined) return

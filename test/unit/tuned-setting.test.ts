@@ -41,6 +41,8 @@ describe('the tuned setting in the table record', () => {
   it('applies only to the kind of index it was measured on', () => {
     expect(tunedSearchOptions(setting, 'hnsw')).toEqual({ efSearch: 120 })
     expect(tunedSearchOptions(setting, 'ivfflat')).toEqual({})
+    // pgvector's default is the server's: no SET LOCAL (nor transaction) for it.
+    expect(tunedSearchOptions({ ...setting, value: 40 }, 'hnsw')).toEqual({})
     expect(tunedSearchOptions(setting, undefined)).toEqual({})
     expect(tunedSearchOptions({ ...setting, parameter: 'probes', value: 8 }, 'ivfflat')).toEqual({
       probes: 8,
