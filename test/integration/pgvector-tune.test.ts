@@ -50,11 +50,13 @@ for (const engine of engines) {
 
     it('records the cheapest ef_search that reaches the target on held-out queries, and every search uses it', async () => {
       // A deliberately weak graph: the default ef_search misses neighbours, so the sweep matters.
-      const backend = await open('tuned_hnsw', { m: 2, efConstruction: 4 })
+      const backend = await open('tuned_hnsw', { m: 4, efConstruction: 8 })
       await backend.upsertMany(records)
       // Without 40, pgvector's default, which searches apply without a SET LOCAL.
       const candidates = [10, 16, 24, 32, 64, 100, 160, 250, 400, 640, 1000]
-      const result = await tune(backend, { recall: 0.9, sample: 60, candidates })
+      // Fixed queries (stored vectors), so the run is the same every time.
+      const queries = records.slice(0, 60).map((record) => record.vector)
+      const result = await tune(backend, { recall: 0.9, queries, candidates })
       const setting = result.setting
       expect(setting).toBeDefined()
       if (setting === undefined) return
