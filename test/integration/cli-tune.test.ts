@@ -63,8 +63,8 @@ describe('vecstore tune', () => {
       schema: pg.schema,
       table: 'tuned',
       dim: 8,
-      m: 2,
-      efConstruction: 4,
+      m: 4,
+      efConstruction: 8,
       deferIndexRows: 1000,
     })
     await backend.upsertMany(
