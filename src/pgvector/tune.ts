@@ -69,7 +69,9 @@ export interface TuneSubject {
 /** A search of the sweep: exact (the truth), or through the index with one value. */
 export type TuneSearch = PgvectorSearchOptions & { readonly exact?: boolean }
 
-const HNSW_CANDIDATES = [10, 16, 24, 32, 40, 64, 100, 160, 250, 400, 640, 1000]
+// From pgvector's default up: a smaller ef_search saves little graph work, and any value but the
+// default costs each search a transaction for its SET LOCAL (measured: 1.5 ms against 2.8 ms p50).
+const HNSW_CANDIDATES = [40, 64, 100, 160, 250, 400, 640, 1000]
 const DEFAULT_SAMPLE = 100
 
 /**
