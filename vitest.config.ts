@@ -11,6 +11,7 @@ const LONG = [
   'test/reliability/replicas.test.ts',
   'test/reliability/pgbouncer.test.ts',
   'test/reliability/retrieval-load.test.ts',
+  'test/integration/pgvector-halfvec-pglite.test.ts',
 ]
 
 // Files that start servers and engines: one process, one file at a time.

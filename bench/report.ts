@@ -13,6 +13,7 @@ import {
   reembedComparisons,
 } from './lib/comparisons.js'
 import { describeMachine } from './lib/machine.js'
+import { recallSection } from './lib/recall-report.js'
 import { readResult, RESULTS_DIR } from './lib/results.js'
 import { type ChartSeries, renderChart } from './lib/svg-chart.js'
 import { sizeLabel } from './lib/synthetic.js'
@@ -348,6 +349,12 @@ ${scalingSection()}
 ## Hybrid search: quality and cost
 
 ${hybridSection()}
+
+## Recall at scale: tune, halfvec, binary quantization, million-row builds
+
+From \`bench/recall-scale.ts\` and \`bench/recall-size.ts\` (run apart from \`npm run bench\`: see docs/recall.md).
+
+${recallSection()}
 
 ## Run
 

@@ -27,36 +27,57 @@ function gaussian(random: () => number): () => number {
   }
 }
 
-function centroids(): Float32Array {
+function centroids(dim: number): Float32Array {
   const normal = gaussian(seededRandom(CENTROID_SEED))
-  const data = new Float32Array(CLUSTERS * SYNTHETIC_DIM)
+  const data = new Float32Array(CLUSTERS * dim)
   for (let c = 0; c < CLUSTERS; c++) {
-    const row = data.subarray(c * SYNTHETIC_DIM, (c + 1) * SYNTHETIC_DIM)
+    const row = data.subarray(c * dim, (c + 1) * dim)
     let norm = 0
-    for (let d = 0; d < SYNTHETIC_DIM; d++) {
+    for (let d = 0; d < dim; d++) {
       row[d] = normal()
       norm += (row[d] as number) ** 2
     }
-    for (let d = 0; d < SYNTHETIC_DIM; d++) row[d] = (row[d] as number) / Math.sqrt(norm)
+    for (let d = 0; d < dim; d++) row[d] = (row[d] as number) / Math.sqrt(norm)
   }
   return data
 }
 
-/** `count` points in row-major chunks of at most `chunk` rows; the same seed gives the same points. */
-function* clustered(count: number, seed: number, chunk: number): Generator<Float32Array> {
-  const centres = centroids()
+/**
+ * `count` points in row-major chunks of at most `chunk` rows; the same seed gives the same points.
+ * Other dimensions scale the spread so the noise has the same norm as at 384.
+ */
+function* clustered(
+  count: number,
+  seed: number,
+  chunk: number,
+  dim = SYNTHETIC_DIM,
+): Generator<Float32Array> {
+  const centres = centroids(dim)
+  const spread = SPREAD * Math.sqrt(SYNTHETIC_DIM / dim)
   const random = seededRandom(seed)
   const normal = gaussian(seededRandom(seed + 1))
   for (let start = 0; start < count; start += chunk) {
     const rows = Math.min(chunk, count - start)
-    const data = new Float32Array(rows * SYNTHETIC_DIM)
+    const data = new Float32Array(rows * dim)
     for (let i = 0; i < rows; i++) {
       const c = Math.floor(random() * CLUSTERS)
-      for (let d = 0; d < SYNTHETIC_DIM; d++) {
-        data[i * SYNTHETIC_DIM + d] = (centres[c * SYNTHETIC_DIM + d] as number) + SPREAD * normal()
+      for (let d = 0; d < dim; d++) {
+        data[i * dim + d] = (centres[c * dim + d] as number) + spread * normal()
       }
     }
     yield data
+  }
+}
+
+/** The clustered set at another dimension: `count` corpus points and `queries` query points. */
+export function clusteredAt(
+  dim: number,
+  count: number,
+  queries: number,
+): { corpus: Float32Array; queries: Float32Array } {
+  return {
+    corpus: clustered(count, CORPUS_SEED, count, dim).next().value as Float32Array,
+    queries: clustered(queries, QUERY_SEED, queries, dim).next().value as Float32Array,
   }
 }
 

@@ -10,6 +10,7 @@ import { initMigrationsCommand } from './commands/init-migrations.js'
 import { migrateCommand } from './commands/migrate.js'
 import { reembedCommand } from './commands/reembed.js'
 import { statsCommand } from './commands/stats.js'
+import { tuneCommand } from './commands/tune.js'
 import { note, print } from './output.js'
 
 const COMMANDS: readonly Command[] = [
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   reembedCommand,
   statsCommand,
   explainCommand,
+  tuneCommand,
 ]
 
 /** Exit codes: success, a failure (the message says why), a wrong command line. */

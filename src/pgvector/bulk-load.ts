@@ -36,6 +36,10 @@ export interface BulkContext {
   /** Drop and rebuild this index around a load into an empty table (undefined: never). */
   readonly deferredIndex: VectorIndexInfo | undefined
   readonly maintenanceWorkMem: string | undefined
+  /** `max_parallel_maintenance_workers` for that rebuild (undefined: the server's). */
+  readonly maintenanceWorkers: number | undefined
+  /** The table's quoted name, for a COPY straight into it (an empty table whose index was dropped). */
+  readonly tableText: string
   /** Whether loads of {@link COPY_MIN_ROWS} or more may use COPY (see {@link mayCreateTempTables}). */
   readonly copyLoads: boolean
 }
@@ -69,15 +73,46 @@ export async function bulkUpsert(
   const unique = [...new Map(records.map((record) => [record.id, record])).values()]
   return context.db.transaction(async (tx) => {
     const index = context.deferredIndex && (await dropIndexIfEmpty(tx, context))
-    await writeRows(tx, context.target, unique, context.copyLoads)
-    if (index === undefined) return false
-    if (context.maintenanceWorkMem !== undefined) {
-      await tx.execute(settingsQuery([['maintenance_work_mem', context.maintenanceWorkMem]]))
+    if (index !== undefined && canCopyInto(tx, context, unique.length)) {
+      // Empty, locked and ids distinct: the rows go straight in, without a temporary table.
+      await tx.copyIn(
+        `${context.tableText} ("id", "embedding", "payload")`,
+        binaryCopyChunks(unique),
+      )
+    } else {
+      await writeRows(tx, context.target, unique, context.copyLoads)
     }
+    if (index === undefined) return false
+    const settings = buildSettings(context)
+    if (settings.length > 0) await tx.execute(settingsQuery(settings))
     // The definition comes from pg_get_indexdef(): the server's own text, nothing user-supplied.
     await tx.execute(sql.raw(index.definition))
     return true
   })
+}
+
+// A binary COPY straight into the table: `vector` columns (binary form), no app columns to split into.
+function canCopyInto(tx: SqlRunner, context: BulkContext, rows: number): tx is CopyRunner {
+  const { target } = context
+  return (
+    context.copyLoads &&
+    rows >= COPY_MIN_ROWS &&
+    canCopy(tx) &&
+    target.vectorType === 'vector' &&
+    target.columns.length === 0
+  )
+}
+
+// The index build's memory and parallel workers, where configured.
+function buildSettings(context: BulkContext): [string, string][] {
+  const settings: [string, string][] = []
+  if (context.maintenanceWorkMem !== undefined) {
+    settings.push(['maintenance_work_mem', context.maintenanceWorkMem])
+  }
+  if (context.maintenanceWorkers !== undefined) {
+    settings.push(['max_parallel_maintenance_workers', String(context.maintenanceWorkers)])
+  }
+  return settings
 }
 
 /**

@@ -11,7 +11,13 @@ import type { IndexInfo, TableCatalog } from './schema-catalog.js'
 import { tableLabel } from './schema-sync.js'
 import { regclassText } from './sql.js'
 import type { TableSpec } from './table-spec.js'
-import { METRIC_SQL, metricOfOpclass, payloadIndexName, vectorIndexName } from './vector-table.js'
+import {
+  BINARY_OPCLASS,
+  metricOfOpclass,
+  payloadIndexName,
+  vectorIndexName,
+  vectorOpclass,
+} from './vector-table.js'
 
 const REEMBED_STEPS =
   'declare a new table beside it in your schema, fill it with vecstore reembed, then switch readers (docs/pgvector.md, "Changing the model or dimension")'
@@ -136,17 +142,18 @@ function vectorIndexProblems(spec: TableSpec, found: readonly IndexInfo[]) {
     ]
   }
   const rebuild = `DROP INDEX ${regclassName(index.name)}; ${sqlText(create)}`
-  const opclass = METRIC_SQL[spec.metric].opclass[spec.vectorType]
+  const opclass = vectorOpclass(spec)
   const problems = []
   if (index.method !== spec.index) {
     problems.push(
       error(`index "${index.name}" is ${index.method}, the schema declares ${spec.index}`, rebuild),
     )
   } else if (index.opclass !== opclass) {
-    const metric = metricOfOpclass(index.opclass) ?? 'unknown'
+    const describe = (name: string, metric: string | undefined) =>
+      name === BINARY_OPCLASS ? `${name} (binary quantization)` : `${name} (metric ${metric})`
     problems.push(
       error(
-        `index "${index.name}" uses ${index.opclass} (metric ${metric}), the schema declares ${opclass} (metric ${spec.metric})`,
+        `index "${index.name}" uses ${describe(index.opclass, metricOfOpclass(index.opclass) ?? 'unknown')}, the schema declares ${describe(opclass, spec.metric)}`,
         rebuild,
       ),
     )

@@ -8,6 +8,7 @@ import {
   runWithSettings,
   type SearchContext,
   type SearchTuning,
+  candidates,
   sessionSettings,
 } from './search-runner.js'
 import { exactSearchQuery, explainQuery, searchQuery } from './sql.js'
@@ -46,7 +47,7 @@ export async function explainSearch(
   const settings = exact ? exactSettings(context) : sessionSettings(context, limit, options)
   const search = exact
     ? exactSearchQuery(context.target, literal, limit + EXACT_EXTRA_ROWS, limit, where)
-    : searchQuery(context.target, literal, limit, where)
+    : searchQuery(context.target, literal, limit, where, candidates(limit, options))
   const query = explainQuery(search, options.analyze ?? false)
   const rows = await runWithSettings(context, settings, query)
   const root = planOf(rows) ?? {}

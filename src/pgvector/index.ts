@@ -16,7 +16,9 @@ export {
 } from './migrations.js'
 export { resolveView, switchView, type SwitchViewOptions, type ViewTarget } from './live-view.js'
 export { nearest, type NearestTo } from './nearest.js'
-export { PgvectorBackend, type PgvectorStats } from './pgvector-backend.js'
+export { PgvectorBackend, type PgvectorStats, tune } from './pgvector-backend.js'
+export type { TuneOptions, TunePoint, TuneResult } from './tune.js'
+export type { TunedParameter, TunedSetting } from './tuned-setting.js'
 export { type RecordTable, type RecordTableOptions, recordTable } from './record-table.js'
 export {
   ITERATIVE_SCAN_MODES,
@@ -28,6 +30,8 @@ export type { ReplicaStatus } from './replica.js'
 export type { ReplicaOptions } from './replica-config.js'
 export {
   type FullTextOptions,
+  QUANTIZATIONS,
+  type Quantization,
   type TableLayoutOptions,
   VECTOR_INDEX_KINDS,
   VECTOR_TYPES,

@@ -115,7 +115,8 @@ export interface PgvectorBackendConfig<P extends object = Payload>
   /**
    * `upsertMany` of at least this many rows into an EMPTY table drops the
    * vector index, loads, and rebuilds it in the same transaction (much faster
-   * than inserting into the graph). Needs `manageSchema`. Default: 10 000; 0 disables.
+   * than inserting into the graph, from about a thousand rows on). Needs
+   * `manageSchema`. Default: 1000; 0 disables.
    */
   readonly deferIndexRows?: number
   /**
@@ -128,6 +129,12 @@ export interface PgvectorBackendConfig<P extends object = Payload>
   readonly logger?: Logger
   /** `maintenance_work_mem` for that rebuild (e.g. `'1GB'`). Default: the server's. */
   readonly maintenanceWorkMem?: string
+  /**
+   * Parallel workers for that rebuild (`max_parallel_maintenance_workers`,
+   * 0-64; the server also caps them by `max_parallel_workers`). 0 builds in
+   * one process. Default: the server's (2).
+   */
+  readonly maintenanceWorkers?: number
 }
 
 /** A config checked and completed by {@link resolveConfig}. */
@@ -141,6 +148,7 @@ export interface ResolvedConfig {
   readonly analyzeAfterRows: number
   readonly deferIndexRows: number
   readonly maintenanceWorkMem: string | undefined
+  readonly maintenanceWorkers: number | undefined
   readonly logger: Logger | undefined
   /** The app's own columns of a Drizzle table that hold payload keys. */
   readonly columns: readonly AppColumn[]
@@ -166,8 +174,12 @@ export function resolveConfig<P extends object>(config: PgvectorBackendConfig<P>
     manageSchema: config.manageSchema ?? true,
     search: Object.freeze(resolveSearchOptions(config)),
     analyzeAfterRows: count('analyzeAfterRows', config.analyzeAfterRows, 10_000),
-    deferIndexRows: count('deferIndexRows', config.deferIndexRows, 10_000),
+    deferIndexRows: count('deferIndexRows', config.deferIndexRows, 1000),
     maintenanceWorkMem: memorySize(config.maintenanceWorkMem),
+    maintenanceWorkers:
+      config.maintenanceWorkers === undefined
+        ? undefined
+        : count('maintenanceWorkers', config.maintenanceWorkers, 0, 0, 64),
     logger: checkLogger(config.logger),
     columns: typeof config.table === 'object' ? appColumnsOf(config.table) : [],
     replicas: resolveReplicas(config, {

@@ -1,5 +1,5 @@
 import type { BackendStats, Vector } from '../core/backend.js'
-import type { VectorStoreError } from '../core/errors.js'
+import { InvalidArgumentError, type VectorStoreError } from '../core/errors.js'
 import type { Filter } from '../core/filter.js'
 import {
   type HybridOptions,
@@ -22,6 +22,8 @@ import {
 } from './pgvector-backend-config.js'
 import { PgvectorEngine } from './pgvector-engine.js'
 import type { ReplicaStatus } from './replica.js'
+import { runTune, type TuneOptions, type TuneResult } from './tune.js'
+import type { TunedSetting } from './tuned-setting.js'
 
 /** What `PgvectorBackend.stats()` reports: the common stats, and the replicas when there are some. */
 export interface PgvectorStats extends BackendStats {
@@ -29,6 +31,8 @@ export interface PgvectorStats extends BackendStats {
   readonly replicas?: readonly ReplicaStatus[]
   /** Reads the primary answered although replicas are configured: none up, none caught up in time, or a replica failed mid-read (with `replicas` only). */
   readonly primaryReads?: number
+  /** The search setting `tune()` recorded with the table, and when it was measured. */
+  readonly tuned?: TunedSetting
 }
 
 /**
@@ -125,11 +129,40 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
     )
   }
 
-  /** Entry count, dimension, metric, vector index and sizes; with replicas, their state and lag. */
+  /** Entry count, dimension, metric, vector index, tuned setting and sizes; with replicas, their state and lag. */
   override async stats(): Promise<PgvectorStats> {
     const stats = await super.stats()
     const replication = await this.run('stats', (engine) => engine.replication())
-    return replication === undefined ? stats : { ...stats, ...replication }
+    const tuned = this.engine().tuned
+    return { ...stats, ...replication, ...(tuned !== undefined && { tuned }) }
+  }
+
+  /**
+   * Finds the cheapest `ef_search` (HNSW) or `probes` (IVFFlat) that reaches
+   * a recall@k on held-out queries, and records it with the table: every
+   * search then uses it (this backend at once, others when they next open),
+   * unless the config or the call sets its own. Reads only, apart from that
+   * record: writers are never blocked. When no value reaches the target,
+   * nothing is recorded (`setting` is undefined). See docs/recall.md.
+   *
+   * @example
+   * ```ts
+   * const result = await backend.tune({ recall: 0.95, sample: 200 })
+   * console.log(result.chart, result.setting?.value)
+   * ```
+   */
+  async tune(options: TuneOptions): Promise<TuneResult> {
+    const engine = this.engine()
+    const subject = engine.tuneSubject(
+      (vector) => this.checkSearch(vector, 1, {}).query,
+      async (query, k, search) => (await this.search(query, k, {}, search)).map((hit) => hit.id),
+    )
+    return this.run('tune', () => runTune(subject, options))
+  }
+
+  /** Forgets the setting `tune()` recorded: searches go back to the config's (or the server's). */
+  async clearTuning(): Promise<void> {
+    await this.run('clearTuning', (engine) => engine.recordTuning(undefined))
   }
 
   /**
@@ -153,4 +186,24 @@ export class PgvectorBackend<P extends object = Payload> extends RuntimeBackend<
   async analyze(): Promise<void> {
     await this.run('analyze', (engine) => engine.analyze())
   }
+}
+
+/**
+ * `backend.tune(options)` as a function: finds and records the cheapest
+ * search setting that reaches a recall on held-out queries (see
+ * {@link PgvectorBackend.tune}).
+ *
+ * @example
+ * ```ts
+ * const { setting } = await tune(backend, { recall: 0.95 })
+ * ```
+ */
+export async function tune<P extends object>(
+  backend: PgvectorBackend<P>,
+  options: TuneOptions,
+): Promise<TuneResult> {
+  if (!(backend instanceof PgvectorBackend)) {
+    throw new InvalidArgumentError('expected a PgvectorBackend to tune')
+  }
+  return backend.tune(options)
 }

@@ -6,6 +6,7 @@ import type {
   SearchHit,
   SearchOptions,
   StoredRecord,
+  Vector,
 } from '../core/backend.js'
 import type { EngineChange, VectorEngine } from '../core/engine.js'
 import { type FilterNode, isEmptyFilter } from '../core/filter.js'
@@ -40,7 +41,10 @@ import { checkAppColumnValues, payloadExpression } from './app-columns.js'
 import { RecordStore } from './record-store.js'
 import { sizesQuery } from './schema-sql.js'
 import { ReadReplicas, type ReplicationStatus } from './replicas.js'
-import { prepareTable, tableLabel, type TableState } from './schema-sync.js'
+import { prepareTable, recordTuning, tableLabel, type TableState } from './schema-sync.js'
+import { sampleVectors } from './sample-vectors.js'
+import type { TuneSubject } from './tune.js'
+import { type TunedSetting, tunedParameterOf, tunedSearchOptions } from './tuned-setting.js'
 import { payloadOf, runSearch, type SearchContext, type SearchTuning } from './search-runner.js'
 import {
   countQuery,
@@ -49,11 +53,13 @@ import {
   getByIdsQuery,
   listQuery,
   type QueryTarget,
+  regclassText,
   tableName,
   upsertQuery,
 } from './sql.js'
 import { checkVectorRange } from './table-spec.js'
 import { vectorLiteral } from './vector-text.js'
+import { quantizedBitsOf } from './vector-table.js'
 
 /** The pgvector engine: one table on one connection, prepared and verified. */
 export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
@@ -69,6 +75,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
   // Read replicas: reads go there, writes record what later reads must see.
   readonly #replicas: ReadReplicas | undefined
   readonly #records: RecordStore
+  // The setting tune() recorded: shared with the engines bound to transactions, replaced by tune().
+  readonly #tuned: { setting: TunedSetting | undefined }
 
   private constructor(
     config: ResolvedConfig,
@@ -77,9 +85,18 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     db: SqlDatabase,
     copyLoads: boolean,
     records: RecordStore,
-    { inTransaction = false, replicas }: { inTransaction?: boolean; replicas?: ReadReplicas } = {},
+    {
+      inTransaction = false,
+      replicas,
+      tuned = { setting: state.tuned },
+    }: {
+      inTransaction?: boolean
+      replicas?: ReadReplicas
+      tuned?: { setting: TunedSetting | undefined }
+    } = {},
   ) {
     this.#config = config
+    this.#tuned = tuned
     this.#replicas = replicas
     this.#records = records
     this.#connection = connection
@@ -95,6 +112,9 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       hasUpdatedAt: state.hasUpdatedAt,
       columns: config.columns,
       payload: payloadExpression(config.columns),
+      ...(state.vectorIndex?.quantizedBits !== undefined && {
+        quantizedBits: state.vectorIndex.quantizedBits,
+      }),
     }
     this.#search = {
       db,
@@ -140,9 +160,7 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
       connection.db,
       false,
       this.#records,
-      {
-        inTransaction: true,
-      },
+      { inTransaction: true, tuned: this.#tuned },
     )
   }
 
@@ -190,6 +208,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
         target: this.#target,
         deferredIndex: defer ? this.#state.vectorIndex : undefined,
         maintenanceWorkMem: config.maintenanceWorkMem,
+        maintenanceWorkers: config.maintenanceWorkers,
+        tableText: regclassText(config.spec),
         copyLoads: this.#copyLoads,
       },
       records,
@@ -359,6 +379,35 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
     }
   }
 
+  /** The setting `tune()` recorded, when it is for this table's kind of index. */
+  get tuned(): TunedSetting | undefined {
+    const method = this.#state.vectorIndex?.method
+    const setting = this.#tuned.setting
+    return method !== undefined && setting?.parameter === tunedParameterOf(method)
+      ? setting
+      : undefined
+  }
+
+  /** What `tune()` needs: the index, random stored vectors, searches, and the record. */
+  tuneSubject(check: (vector: Vector) => Float32Array, search: TuneSubject['search']): TuneSubject {
+    const index = this.#state.vectorIndex
+    const lists = /\blists\s*=\s*'?(\d+)/.exec(index?.definition ?? '')?.[1]
+    return {
+      method: index?.method,
+      lists: lists === undefined ? undefined : Number(lists),
+      check,
+      sample: (count) => this.#read((db) => sampleVectors(db, this.#config.spec, count)),
+      search,
+      record: (setting) => this.recordTuning(setting),
+    }
+  }
+
+  /** Records a tuned setting with the table (undefined forgets it); later searches use it. */
+  async recordTuning(setting: TunedSetting | undefined): Promise<void> {
+    await recordTuning(this.#db, this.#config.spec, setting)
+    this.#tuned.setting = setting
+  }
+
   /** Refreshes the planner's statistics for the table. */
   async analyze(): Promise<void> {
     await this.#db.execute(sql`ANALYZE ${this.#target.table}`)
@@ -393,6 +442,8 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
   #tuning(filter: FilterNode, options: PgvectorSearchOptions): SearchTuning {
     return {
+      // The recorded setting, unless the backend's config or the call sets its own.
+      ...tunedSearchOptions(this.#tuned.setting, this.#state.vectorIndex?.method),
       ...this.#config.search,
       ...resolveSearchOptions(options),
       filtered: !isEmptyFilter(filter) || options.where !== undefined,
@@ -408,11 +459,16 @@ export class PgvectorEngine implements VectorEngine<PgvectorSearchOptions> {
 
 /** The operator class and `WITH (...)` parameters of an index definition (`pg_get_indexdef`). */
 function indexParameters(definition: string): [string, string][] {
-  const opclass = /\((?:"?embedding"?)\s+(\w+)\)/.exec(definition)?.[1]
+  const opclass = /(\w+_ops)\)/.exec(definition)?.[1]
+  const bits = quantizedBitsOf(definition)
   const withClause = /\bWITH \(([^)]*)\)/.exec(definition)?.[1] ?? ''
   const parameters = withClause
     .split(',')
     .map((part) => part.split('=').map((s) => s.trim().replace(/^'|'$/g, '')))
     .filter((pair): pair is [string, string] => pair.length === 2 && pair[0] !== '')
-  return opclass === undefined ? parameters : [['operator class', opclass], ...parameters]
+  const quantization: [string, string][] =
+    bits === undefined ? [] : [['quantization', `binary (bit(${bits}), re-ranked)`]]
+  return opclass === undefined
+    ? [...quantization, ...parameters]
+    : [['operator class', opclass], ...quantization, ...parameters]
 }

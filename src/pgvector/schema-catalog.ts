@@ -3,6 +3,7 @@ import { rowsOf, type SqlRunner } from './connection.js'
 import { columnsQuery, extensionVersionQuery, parseRecord, type TableRecord } from './schema-sql.js'
 import { regclassText } from './sql.js'
 import type { TableSpec } from './table-spec.js'
+import { quantizedBitsOf } from './vector-table.js'
 
 /** One index of a table, as the catalog has it (invalid ones included). */
 export interface IndexInfo {
@@ -58,7 +59,13 @@ function indexInfo(row: Record<string, unknown>): IndexInfo {
     name: String(row['name']),
     method: String(row['method']),
     opclass: String(row['opclass']),
-    column: row['column'] === null ? undefined : String(row['column']),
+    // An expression index on binary_quantize(embedding) serves the embedding too.
+    column:
+      row['column'] !== null
+        ? String(row['column'])
+        : quantizedBitsOf(String(row['definition'])) === undefined
+          ? undefined
+          : 'embedding',
     valid: row['valid'] === true,
     options,
   }
@@ -68,7 +75,7 @@ function indexInfo(row: Record<string, unknown>): IndexInfo {
 function allIndexesQuery(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
   return sql`SELECT i.relname AS "name", am.amname AS "method", opc.opcname AS "opclass",
       a.attname AS "column", x.indisvalid AS "valid",
-      array_to_string(i.reloptions, ',') AS "options"
+      array_to_string(i.reloptions, ',') AS "options", pg_get_indexdef(i.oid) AS "definition"
     FROM pg_index x
     JOIN pg_class i ON i.oid = x.indexrelid
     JOIN pg_am am ON am.oid = i.relam

@@ -2,7 +2,10 @@ import { type SQL, sql } from 'drizzle-orm'
 import { DISTANCE_METRICS, type DistanceMetric } from '../core/metric.js'
 import { identifier, regclassText, tableName } from './sql.js'
 import { FULL_TEXT_COLUMN, type TableSpec } from './table-spec.js'
+import { parseTunedSetting, type TunedSetting } from './tuned-setting.js'
 import {
+  BINARY_OPCLASS,
+  binaryQuantizeSql,
   fullTextExpression,
   fullTextIndexName,
   METRIC_SQL,
@@ -54,6 +57,8 @@ export interface TableRecord {
   readonly metric?: DistanceMetric
   readonly dimensions?: number
   readonly model?: string
+  /** The search setting `tune()` chose for the vector index. */
+  readonly tuned?: TunedSetting
 }
 
 const RECORD_PREFIX = 'vecstore '
@@ -82,8 +87,10 @@ export function parseRecord(comment: string | null | undefined): TableRecord | u
     return undefined
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined
-  const { metric, dimensions, model } = parsed
+  const { metric, dimensions, model, tuned } = parsed
+  const setting = parseTunedSetting(tuned)
   return {
+    ...(setting !== undefined && { tuned: setting }),
     ...(DISTANCE_METRICS.includes(metric as DistanceMetric) && {
       metric: metric as DistanceMetric,
     }),
@@ -122,6 +129,10 @@ export function vectorIndexStatement(spec: TableSpec): SQL | undefined {
   const table = tableName(spec)
   const name = identifier(vectorIndexName(spec.name))
   const opclass = sql.raw(METRIC_SQL[spec.metric].opclass[spec.vectorType])
+  if (spec.quantization === 'binary') {
+    const expression = sql.raw(binaryQuantizeSql(spec.dimensions as number))
+    return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING hnsw (${expression} ${sql.raw(BINARY_OPCLASS)}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`
+  }
   if (spec.index === 'hnsw') {
     return sql`CREATE INDEX IF NOT EXISTS ${name} ON ${table} USING hnsw ("embedding" ${opclass}) WITH (m=${sql.raw(spec.m.toFixed(0))},ef_construction=${sql.raw(spec.efConstruction.toFixed(0))})`
   }
@@ -174,7 +185,10 @@ export function columnsQuery(spec: Pick<TableSpec, 'name' | 'schema'>): SQL {
     WHERE a.attrelid = to_regclass(${regclassText(spec)}) AND a.attnum > 0 AND NOT a.attisdropped`
 }
 
-/** Valid, non-partial single-column indexes of the table: method, operator class, column. */
+/**
+ * Valid, non-partial single-column indexes of the table: method, operator
+ * class, column (null for an expression, such as a binary-quantized index).
+ */
 export function indexesQuery(spec: TableSpec): SQL {
   return sql`SELECT i.relname AS "name", am.amname AS "method", opc.opcname AS "opclass",
       a.attname AS "column", pg_get_indexdef(i.oid) AS "definition"
@@ -182,7 +196,7 @@ export function indexesQuery(spec: TableSpec): SQL {
     JOIN pg_class i ON i.oid = x.indexrelid
     JOIN pg_am am ON am.oid = i.relam
     JOIN pg_opclass opc ON opc.oid = x.indclass[0]
-    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+    LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
     WHERE x.indrelid = to_regclass(${regclassText(spec)}) AND x.indnatts = 1
       AND x.indisvalid AND x.indpred IS NULL
     ORDER BY i.relname`

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import {
   DimensionMismatchError,
   EmbeddingModelMismatchError,
@@ -19,7 +20,8 @@ import {
 import { regclassText } from './sql.js'
 import { FULL_TEXT_COLUMN, type TableSpec, type VectorType } from './table-spec.js'
 import type { AppColumn } from './app-columns.js'
-import { metricOfOpclass } from './vector-table.js'
+import type { TunedSetting } from './tuned-setting.js'
+import { BINARY_OPCLASS, metricOfOpclass, quantizedBitsOf } from './vector-table.js'
 
 /** A vector index found on the embedding column. */
 export interface VectorIndexInfo {
@@ -28,6 +30,8 @@ export interface VectorIndexInfo {
   readonly metric: DistanceMetric
   /** `pg_get_indexdef()`: recreates the index exactly. */
   readonly definition: string
+  /** A binary-quantized index: the bit count (searches re-rank its candidates by the full vectors). */
+  readonly quantizedBits?: number
 }
 
 /** What the database actually has, after verification. */
@@ -45,6 +49,8 @@ export interface TableState {
   readonly hasFullText: boolean
   /** pgvector >= 0.8: iterative index scans (`hnsw.iterative_scan`) exist. */
   readonly iterativeScans: boolean
+  /** The search setting `tune()` recorded with the table, if any. */
+  readonly tuned?: TunedSetting
 }
 
 interface Catalog {
@@ -110,11 +116,31 @@ export async function prepareTable(
   }
   const state = verify(catalog, spec, options)
   const dimensions = state.dimensions ?? stored
-  const record = { metric: state.metric, dimensions, model: state.model }
+  const tuned = catalog.record?.tuned
+  const record = { metric: state.metric, dimensions, model: state.model, tuned }
   if (options.manageSchema && catalog.owned && recordIsBehind(catalog.record, record)) {
     await db.execute(recordStatement(spec, withoutUndefined(record)))
   }
-  return { ...state, dimensions }
+  return { ...state, dimensions, ...(tuned !== undefined && { tuned }) }
+}
+
+/**
+ * Records the search setting `tune()` chose (undefined forgets it), keeping
+ * the rest of the record. `COMMENT` takes a lock that writers do not wait for.
+ */
+export async function recordTuning(
+  db: SqlDatabase,
+  spec: TableSpec,
+  tuned: TunedSetting | undefined,
+): Promise<void> {
+  const rows = rowsOf(await db.execute(columnsQuery(spec)))
+  const embedding = rows.find((row) => row['name'] === 'embedding')
+  const { tuned: _previous, ...rest } = parseRecord(embedding?.['comment'] as string | null) ?? {}
+  await db.transaction(async (tx) => {
+    // Behind DDL holding the table, fail rather than queue the searches that follow.
+    await tx.execute(sql`SET LOCAL lock_timeout = '10s'`)
+    await tx.execute(recordStatement(spec, tuned === undefined ? rest : { ...rest, tuned }))
+  })
 }
 
 /** How messages name the table. */
@@ -180,7 +206,13 @@ async function readCatalog(db: SqlDatabase, spec: TableSpec): Promise<Catalog> {
     name: String(row['name']),
     method: String(row['method']),
     opclass: String(row['opclass']),
-    column: String(row['column']),
+    // An expression index on binary_quantize(embedding) serves the embedding too.
+    column:
+      row['column'] === null
+        ? quantizedBitsOf(String(row['definition'])) === undefined
+          ? ''
+          : 'embedding'
+        : String(row['column']),
     definition: String(row['definition']),
   }))
   return {
@@ -302,10 +334,19 @@ function pickVectorIndex(
 ): { metric: DistanceMetric; vectorIndex: VectorIndexInfo | undefined } {
   const found: VectorIndexInfo[] = []
   for (const index of catalog.indexes) {
-    const metric = metricOfOpclass(index.opclass)
+    const bits = index.opclass === BINARY_OPCLASS ? quantizedBitsOf(index.definition) : undefined
+    // A bit index knows no metric: the one recorded with the table, else the one asked for.
+    const metric =
+      bits === undefined ? metricOfOpclass(index.opclass) : (catalog.record?.metric ?? spec.metric)
     if (index.column !== 'embedding' || metric === undefined) continue
     if (index.method !== 'hnsw' && index.method !== 'ivfflat') continue
-    found.push({ name: index.name, method: index.method, metric, definition: index.definition })
+    found.push({
+      name: index.name,
+      method: index.method,
+      metric,
+      definition: index.definition,
+      ...(bits !== undefined && { quantizedBits: bits }),
+    })
   }
   const matching = found.find((index) => index.metric === spec.metric)
   if (matching) return { metric: spec.metric, vectorIndex: matching }

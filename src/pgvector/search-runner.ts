@@ -78,7 +78,7 @@ async function indexSearch(
   let limit = topK + 1
   let iterative = options.filtered
   for (;;) {
-    const query = searchQuery(context.target, literal, limit, where)
+    const query = searchQuery(context.target, literal, limit, where, candidates(limit, options))
     const settings = sessionSettings(context, limit, { ...options, filtered: iterative })
     const rows = sortRows(await runWithSettings(context, settings, query))
     if (rows.length < limit && !iterative && canIterate(context, options)) {
@@ -154,6 +154,11 @@ function literalDimensions(literal: string): number {
 }
 
 const nanLast = (score: number) => (Number.isNaN(score) ? -Infinity : score)
+
+/** Rows a binary-quantized index hands to the re-ranking: `ef_search`'s worth, at least the limit. */
+export function candidates(limit: number, options: PgvectorSearchOptions): number {
+  return Math.max(limit, Math.min(options.efSearch ?? DEFAULT_EF_SEARCH, MAX_EF_SEARCH))
+}
 
 /** Search options plus whether the query has a filter (then it scans iteratively at once). */
 export interface SearchTuning extends PgvectorSearchOptions {

@@ -19,6 +19,8 @@ export interface QueryTarget {
   readonly columns: readonly AppColumn[]
   /** The select item of a row's full payload: the jsonb column, with the app columns merged in. */
   readonly payload: SQL
+  /** The vector index is binary-quantized to this many bits: searches re-rank its candidates. */
+  readonly quantizedBits?: number
 }
 
 /** One row to write: the vector as a pgvector literal, the payload as JSON text. */
@@ -55,9 +57,37 @@ function vectorParam(target: QueryTarget, literal: string): SQL {
  * the only form a vector index can serve; the score is derived from the
  * returned distance, never sorted on (`ORDER BY 1 - distance` forces a scan).
  */
-export function searchQuery(target: QueryTarget, literal: string, limit: number, where: SQL): SQL {
+export function searchQuery(
+  target: QueryTarget,
+  literal: string,
+  limit: number,
+  where: SQL,
+  candidates = limit,
+): SQL {
   const operator = sql.raw(METRIC_SQL[target.metric].operator)
+  if (target.quantizedBits !== undefined) {
+    return rerankQuery(target, literal, limit, where, Math.max(candidates, limit))
+  }
   return sql`SELECT "id", ${target.payload}, "embedding" ${operator} ${vectorParam(target, literal)} AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
+}
+
+/**
+ * A binary-quantized index's search: the `candidates` nearest by Hamming
+ * distance between bit strings (served by the index), re-ranked by the full
+ * vectors' distance.
+ */
+function rerankQuery(
+  target: QueryTarget,
+  literal: string,
+  limit: number,
+  where: SQL,
+  candidates: number,
+): SQL {
+  const operator = sql.raw(METRIC_SQL[target.metric].operator)
+  const bits = sql.raw(`bit(${(target.quantizedBits as number).toFixed(0)})`)
+  const query = vectorParam(target, literal)
+  const nearest = sql`SELECT "id", ${target.payload}, "embedding" FROM ${target.table} WHERE ${where} ORDER BY binary_quantize("embedding")::${bits} <~> binary_quantize(${query})::${bits} LIMIT ${candidates}`
+  return sql`SELECT "id", "payload", "embedding" ${operator} ${query} AS "distance" FROM (${nearest}) AS "candidates" ORDER BY "distance" LIMIT ${limit}`
 }
 
 // The distance functions behind the operators: the same values, but no vector index can serve

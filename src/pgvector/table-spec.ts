@@ -14,6 +14,13 @@ export const VECTOR_TYPES = ['vector', 'halfvec'] as const
 /** `'vector'` or `'halfvec'`. */
 export type VectorType = (typeof VECTOR_TYPES)[number]
 
+/** How the vector index stores vectors: as they are, or one bit per dimension (re-ranked by the full vectors). */
+export const QUANTIZATIONS = ['none', 'binary'] as const
+/** `'none'` or `'binary'` (see `TableLayoutOptions.quantization`). */
+export type Quantization = (typeof QUANTIZATIONS)[number]
+/** Largest dimension pgvector can index as `bit` (binary quantization). */
+export const MAX_BIT_INDEX_DIMENSIONS = 64_000
+
 /** Largest dimension pgvector can index as `vector`; above it, `halfvec` is the default. */
 export const MAX_VECTOR_INDEX_DIMENSIONS = 2000
 /** Largest dimension pgvector can index as `halfvec`. */
@@ -43,6 +50,7 @@ export interface TableSpec {
   readonly m: number
   readonly efConstruction: number
   readonly lists: number
+  readonly quantization: Quantization
   readonly payloadIndex: boolean
   readonly timestamps: boolean
   /** The embedding model the vectors come from, when declared. */
@@ -87,6 +95,13 @@ export interface TableLayoutOptions {
   readonly lists?: number
   /** Column type. Default: `'vector'` up to 2000 dimensions, `'halfvec'` above. */
   readonly vectorType?: VectorType
+  /**
+   * `'binary'`: the HNSW index holds `binary_quantize(embedding)::bit(N)`, one
+   * bit per dimension (about 1/32 of the vector's size), searched by Hamming
+   * distance; a search fetches `efSearch` candidates from it and re-ranks them
+   * by the full vectors. Needs `index: 'hnsw'`. Default: `'none'`.
+   */
+  readonly quantization?: Quantization
   /** GIN index (`jsonb_path_ops`) on the payload for equality filters. Default: true. */
   readonly payloadIndex?: boolean
   /** Adds `created_at` and `updated_at` (timestamptz, default now()). Default: false. */
@@ -119,7 +134,16 @@ export function resolveTableSpec(
   if (!VECTOR_INDEX_KINDS.includes(index)) {
     throw new InvalidArgumentError(`expected index to be one of ${VECTOR_INDEX_KINDS.join(', ')}`)
   }
-  checkIndexable(index, dimensions, vectorType)
+  const quantization = options.quantization ?? 'none'
+  if (!QUANTIZATIONS.includes(quantization)) {
+    throw new InvalidArgumentError(`expected quantization to be one of ${QUANTIZATIONS.join(', ')}`)
+  }
+  if (quantization === 'binary' && index !== 'hnsw') {
+    throw new InvalidArgumentError(
+      "quantization 'binary' needs index: 'hnsw' and a fixed dimension",
+    )
+  }
+  checkIndexable(index, dimensions, quantization === 'binary' ? 'bit' : vectorType)
   return {
     name: validateIdentifier('table', name, MAX_TABLE_NAME_LENGTH),
     schema: schema === undefined ? undefined : validateIdentifier('schema', schema),
@@ -134,6 +158,7 @@ export function resolveTableSpec(
       [4, 1000],
     ),
     lists: wholeNumber('lists', options.lists ?? DEFAULT_IVFFLAT_LISTS, [1, 32768]),
+    quantization,
     payloadIndex: options.payloadIndex ?? true,
     timestamps: options.timestamps ?? false,
     model: validateModel(options.model),
@@ -165,7 +190,7 @@ function defaultVectorType(dimensions: number | undefined): VectorType {
 function checkIndexable(
   index: VectorIndexKind,
   dimensions: number | undefined,
-  vectorType: VectorType,
+  vectorType: VectorType | 'bit',
 ): void {
   if (index === 'none') return
   if (dimensions === undefined) {
@@ -173,7 +198,12 @@ function checkIndexable(
       `a ${index} index needs a fixed dimension: pass dimensions (dim), or index: 'none'`,
     )
   }
-  const max = vectorType === 'halfvec' ? MAX_HALFVEC_INDEX_DIMENSIONS : MAX_VECTOR_INDEX_DIMENSIONS
+  const max =
+    vectorType === 'bit'
+      ? MAX_BIT_INDEX_DIMENSIONS
+      : vectorType === 'halfvec'
+        ? MAX_HALFVEC_INDEX_DIMENSIONS
+        : MAX_VECTOR_INDEX_DIMENSIONS
   if (dimensions > max) {
     throw new InvalidArgumentError(
       `pgvector indexes ${vectorType} columns of at most ${max} dimensions, got ${dimensions}: use vectorType 'halfvec' (up to ${MAX_HALFVEC_INDEX_DIMENSIONS}) or index: 'none'`,

@@ -1,4 +1,12 @@
-import { type BuildColumns, type BuildExtraConfigColumns, type NotNull, sql } from 'drizzle-orm'
+import {
+  type BuildColumns,
+  type BuildExtraConfigColumns,
+  is,
+  type NotNull,
+  SQL,
+  sql,
+  StringChunk,
+} from 'drizzle-orm'
 import {
   customType,
   getTableConfig,
@@ -66,6 +74,30 @@ export const METRIC_SQL: Readonly<
     opclass: { vector: 'vector_ip_ops', halfvec: 'halfvec_ip_ops' },
     score: (distance) => -distance,
   },
+}
+
+/** The operator class of a binary-quantized index (Hamming distance between bit strings). */
+export const BINARY_OPCLASS = 'bit_hamming_ops'
+
+/** The operator class a table's vector index is built with. */
+export function vectorOpclass(spec: TableSpec): string {
+  return spec.quantization === 'binary'
+    ? BINARY_OPCLASS
+    : METRIC_SQL[spec.metric].opclass[spec.vectorType]
+}
+
+/** The indexed expression of a binary-quantized index, as vecstore and drizzle-kit write it. */
+export function binaryQuantizeSql(dimensions: number): string {
+  return `(binary_quantize("embedding")::bit(${dimensions.toFixed(0)}))`
+}
+
+/**
+ * The bit count of a binary-quantized index on the embedding, read from its
+ * definition (`pg_get_indexdef`) or expression; undefined for any other index.
+ */
+export function quantizedBitsOf(definition: string): number | undefined {
+  const found = /binary_quantize\(\(*"?embedding"?\)*\)\)*::bit\((\d+)\)/.exec(definition)
+  return found === null ? undefined : Number(found[1])
 }
 
 /** The metric an operator class serves, or undefined for one vecstore does not use. */
@@ -222,12 +254,17 @@ export function vectorTable<
   const table = build(name, all, extra as never)
   if (spec.model !== undefined) Object.defineProperty(table, TABLE_MODEL, { value: spec.model })
   if (spec.fullText) Object.defineProperty(table, TABLE_FULL_TEXT, { value: spec.fullText })
+  // A bit index says nothing of the metric: the table carries it.
+  if (spec.quantization === 'binary') {
+    Object.defineProperty(table, TABLE_METRIC, { value: spec.metric })
+  }
   return table as unknown as VectorTable<TPayload, TColumns, TTimestamps, TName>
 }
 
 // The declared model rides on the table object; Symbol.for, so a schema file loaded through another
 // copy of this module (drizzle-kit's loader, the command's) is still read right.
 const TABLE_MODEL = Symbol.for('vecstore:model')
+const TABLE_METRIC = Symbol.for('vecstore:metric')
 
 const TABLE_FULL_TEXT = Symbol.for('vecstore:fullText')
 
@@ -268,7 +305,15 @@ function indexesOf(spec: TableSpec, table: Record<string, unknown>) {
     (column as unknown as { op(opclass: string): never }).op(opclass)
   const indexes = []
   const opclass = METRIC_SQL[spec.metric].opclass[spec.vectorType]
-  if (spec.index === 'hnsw') {
+  if (spec.quantization === 'binary') {
+    // An expression index: drizzle-kit writes the SQL as given, operator class included.
+    const expression = sql.raw(`${binaryQuantizeSql(spec.dimensions as number)} ${BINARY_OPCLASS}`)
+    indexes.push(
+      index(vectorIndexName(spec.name))
+        .using('hnsw', expression)
+        .with({ m: String(spec.m), ef_construction: String(spec.efConstruction) }),
+    )
+  } else if (spec.index === 'hnsw') {
     indexes.push(
       index(vectorIndexName(spec.name))
         .using('hnsw', columnOf(embedding, opclass))
@@ -327,9 +372,11 @@ export function specOfTable(table: PgTable, metric: DistanceMetric | undefined):
   const vectorIndex = config.indexes.find((candidate) => {
     const first = candidate.config.columns[0] as { name?: string } | undefined
     return (
-      ['hnsw', 'ivfflat'].includes(candidate.config.method ?? '') && first?.name === 'embedding'
+      ['hnsw', 'ivfflat'].includes(candidate.config.method ?? '') &&
+      (first?.name === 'embedding' || quantizedBitsOf(expressionText(first)) !== undefined)
     )
   })
+  const quantized = quantizedBitsOf(expressionText(vectorIndex?.config.columns[0])) !== undefined
   const opclass = (vectorIndex?.config.columns[0] as { indexConfig?: { opClass?: string } })
     ?.indexConfig?.opClass
   // Strings from vectorTable(), numbers from a table declared by hand.
@@ -343,14 +390,25 @@ export function specOfTable(table: PgTable, metric: DistanceMetric | undefined):
   return resolveTableSpec(config.name, config.schema, {
     dimensions: type[2] === undefined ? undefined : Number(type[2]),
     vectorType: type[1] as (typeof VECTOR_TYPES)[number],
-    metric: (opclass && metricOfOpclass(opclass)) || metric,
+    metric:
+      (opclass && metricOfOpclass(opclass)) ||
+      ((table as { [TABLE_METRIC]?: DistanceMetric })[TABLE_METRIC] ?? metric),
     index: (vectorIndex?.config.method ?? 'none') as VectorIndexKind,
     m: setting('m'),
     efConstruction: setting('ef_construction'),
     lists: setting('lists'),
+    quantization: quantized ? 'binary' : 'none',
     payloadIndex,
     timestamps: column('updated_at') !== undefined,
     ...(modelOfTable(table) !== undefined && { model: modelOfTable(table) }),
     ...(fullTextOfTable(table) !== undefined && { fullText: fullTextOfTable(table) }),
   })
+}
+
+// The text of an index column given as SQL (an expression), else ''.
+function expressionText(column: unknown): string {
+  if (!is(column, SQL)) return ''
+  return column.queryChunks
+    .map((chunk) => (is(chunk, StringChunk) ? chunk.value.join('') : ''))
+    .join('')
 }

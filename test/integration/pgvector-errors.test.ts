@@ -278,6 +278,9 @@ describe('PgvectorBackend connection errors', () => {
       { efSearch: 1001 },
       { iterativeScan: 'sometimes' as never },
       { maintenanceWorkMem: "1GB'; DROP TABLE x; --" },
+      { maintenanceWorkers: -1 },
+      { maintenanceWorkers: 1.5 },
+      { maintenanceWorkers: 65 },
       { table: 42 as never },
     ]
     for (const config of bad)

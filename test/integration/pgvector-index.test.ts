@@ -79,6 +79,9 @@ for (const engine of engines) {
         // Small thresholds so this load takes the bulk path: index rebuilt after load, then ANALYZE.
         deferIndexRows: 1000,
         analyzeAfterRows: 1000,
+        // One parallel worker beside the leader builds it (the build copies rows straight in).
+        maintenanceWorkers: 1,
+        maintenanceWorkMem: '256MB',
         // Filters expected to match at most 5% of the rows take the exact path; broader ones HNSW.
         exactFilterRows: rows / 20,
       })

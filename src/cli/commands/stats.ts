@@ -2,7 +2,7 @@ import { type Command, positionals } from '../command.js'
 import { formatBytes, print, printTable } from '../output.js'
 import { URI_FORMS } from '../store-uri.js'
 import type { BackendStats } from '../../index.js'
-import type { ReplicaStatus } from '../../pgvector/index.js'
+import type { PgvectorStats, ReplicaStatus, TunedSetting } from '../../pgvector/index.js'
 import { openStore } from '../stores/open-store.js'
 
 /** `vecstore stats URI`: count, dimension, metric, index and size. */
@@ -12,7 +12,8 @@ export const statsCommand: Command = {
   help: `Usage: vecstore stats URI [--replica URL]... [--json]
 
 Prints a store's entry count, dimension, metric, embedding model (when one is
-recorded), vector index (kind and parameters) and size on disk. Reads only: a
+recorded), vector index (kind and parameters), the search setting recorded by
+\`vecstore tune\` (Postgres) with when it was measured, and size on disk. Reads only: a
 missing store is an error.
 With --replica (postgres:// stores), also each replica's state and lag.
 
@@ -51,6 +52,7 @@ function statsJson(stats: BackendStats) {
       ...stats.parameters,
     ]),
     sizes: Object.fromEntries(stats.sizes),
+    ...(tunedOf(stats) !== undefined && { tuned: tunedOf(stats) }),
     ...replicationOf(stats),
   }
 }
@@ -65,8 +67,24 @@ function statsRows(stats: BackendStats): [string, string][] {
     ['metric', stats.metric],
     ['model', stats.model ?? 'not recorded'],
     ['index', params === '' ? stats.kind : `${stats.kind} (${params})`],
+    ...tunedRows(tunedOf(stats)),
     ['size', sizes === '' ? 'not reported by the server' : sizes],
     ...replicaRows(stats),
+  ]
+}
+
+// A pgvector table's recorded search setting, if any.
+function tunedOf(stats: BackendStats): TunedSetting | undefined {
+  return (stats as PgvectorStats).tuned
+}
+
+function tunedRows(tuned: TunedSetting | undefined): [string, string][] {
+  if (tuned === undefined) return []
+  return [
+    [
+      'tuned',
+      `${tuned.parameter}=${tuned.value} for recall@${tuned.k} ${tuned.targetRecall} (measured ${tuned.recall.toFixed(3)} on ${tuned.queries} held-out queries, ${tuned.measuredAt})`,
+    ],
   ]
 }
 

@@ -88,7 +88,8 @@ if ('skip' in server) {
         `${CHUNKS}
 export const pages = vectorTable('pages', { dimensions: 4, metric: 'l2', index: 'ivfflat', lists: 10, m: 32 })
 export const tuned = vectorTable('tuned', { dimensions: 4, metric: 'ip', m: 24, efConstruction: 100 })
-export const texts = vectorTable('texts', { dimensions: 4, fullText: { source: 'body', language: 'english' } })`,
+export const texts = vectorTable('texts', { dimensions: 4, fullText: { source: 'body', language: 'english' } })
+export const binary = vectorTable('binary', { dimensions: 16, metric: 'l2', quantization: 'binary' })`,
       )
       await pushed.sql('CREATE EXTENSION vector')
       expect(expectOk(pushed.drizzleKit('push', '--force'))).toContain('Changes applied')
@@ -110,7 +111,7 @@ export const texts = vectorTable('texts', { dimensions: 4, fullText: { source: '
       expect(column?.['expr']).toContain("to_tsvector('english'::regconfig")
       const doctor = pushed.vecstore('doctor', pushed.url, '--schema', 'db/schema.ts')
       expect(doctor.stdout).toMatch(
-        /^ok: table "chunks", table "pages", table "texts", table "tuned"; pgvector/m,
+        /^ok: table "binary", table "chunks", table "pages", table "texts", table "tuned"; pgvector/m,
       )
     })
   })
