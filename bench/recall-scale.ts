@@ -21,7 +21,7 @@ import { PgvectorBackend, tune } from '../src/pgvector/index.js'
 import { binaryCopyChunks } from '../src/pgvector/copy-binary.js'
 import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { writeResult } from './lib/results.js'
-import { percentile } from './lib/stats.js'
+import { measureRecall } from './lib/recall-pass.js'
 import {
   sizeLabel,
   SYNTHETIC_CACHE_DIR,
@@ -134,36 +134,6 @@ async function copyStep(url: string, sql: postgres.Sql): Promise<void> {
   await sql.unsafe(`DROP TABLE IF EXISTS ${COPIED}`)
 }
 
-interface Pass {
-  readonly recallAt10: number
-  readonly qps: number
-  readonly p50Ms: number
-}
-
-// Recall@10 and one client's QPS of these queries against their exact top 10.
-async function measure(
-  backend: PgvectorBackend,
-  queries: Float32Array[],
-  truth: string[][],
-): Promise<Pass> {
-  for (const query of queries.slice(0, 10)) await backend.search(query, 10, {})
-  const latencies: number[] = []
-  let found = 0
-  for (const [q, query] of queries.entries()) {
-    const start = performance.now()
-    const hits = await backend.search(query, 10, {})
-    latencies.push(performance.now() - start)
-    const expected = new Set(truth[q])
-    found += hits.filter((hit) => expected.has(hit.id)).length
-  }
-  const total = latencies.reduce((sum, ms) => sum + ms, 0)
-  return {
-    recallAt10: found / (10 * queries.length),
-    qps: queries.length / (total / 1000),
-    p50Ms: percentile(latencies, 50),
-  }
-}
-
 async function tuneStep(url: string): Promise<void> {
   const all = syntheticQueries(TUNE_QUERIES + CHECK_QUERIES)
   const queries = Array.from({ length: TUNE_QUERIES + CHECK_QUERIES }, (_, i) =>
@@ -180,8 +150,8 @@ async function tuneStep(url: string): Promise<void> {
     truth.push((await plain.search(query, 10, {}, { exact: true })).map((hit) => hit.id))
   }
   // The exact passes pushed the index out of shared buffers: a first round warms it again.
-  await measure(plain, check, truth)
-  const defaults = await measure(plain, check, truth)
+  await measureRecall(plain, check, truth)
+  const defaults = await measureRecall(plain, check, truth)
   console.log('defaults', defaults)
   console.log(`tune({ recall: 0.95 }) on ${TUNE_QUERIES} other queries...`)
   const start = performance.now()
@@ -191,7 +161,7 @@ async function tuneStep(url: string): Promise<void> {
   console.log(result.chart)
   // A fresh backend reads the stored setting from the table.
   const reopened = await PgvectorBackend.create({ dsn: url, table: LOADED })
-  const tuned = await measure(reopened, check, truth)
+  const tuned = await measureRecall(reopened, check, truth)
   console.log('tuned', tuned)
   const stats = await reopened.stats()
   await reopened.close()

@@ -15,7 +15,7 @@ import postgres from 'postgres'
 import { PgvectorBackend, type PgvectorBackendConfig } from '../src/pgvector/index.js'
 import { benchDatabaseUrl } from './lib/postgres-url.js'
 import { writeResult } from './lib/results.js'
-import { percentile } from './lib/stats.js'
+import { measureRecall } from './lib/recall-pass.js'
 import { clusteredAt } from './lib/synthetic.js'
 import { printTable } from './lib/table.js'
 
@@ -31,35 +31,6 @@ const LAYOUTS: [string, string, Partial<PgvectorBackendConfig>][] = [
   ['halfvec', 'recall_size_halfvec', { vectorType: 'halfvec' }],
   ['binary', 'recall_size_binary', { vectorType: 'vector', quantization: 'binary' }],
 ]
-
-interface Pass {
-  readonly recallAt10: number
-  readonly qps: number
-  readonly p50Ms: number
-}
-
-async function measure(
-  backend: PgvectorBackend,
-  queries: Float32Array[],
-  truth: string[][],
-): Promise<Pass> {
-  for (const query of queries.slice(0, 10)) await backend.search(query, 10, {})
-  const latencies: number[] = []
-  let found = 0
-  for (const [q, query] of queries.entries()) {
-    const start = performance.now()
-    const hits = await backend.search(query, 10, {})
-    latencies.push(performance.now() - start)
-    const expected = new Set(truth[q])
-    found += hits.filter((hit) => expected.has(hit.id)).length
-  }
-  const total = latencies.reduce((sum, ms) => sum + ms, 0)
-  return {
-    recallAt10: found / (10 * queries.length),
-    qps: queries.length / (total / 1000),
-    p50Ms: percentile(latencies, 50),
-  }
-}
 
 async function main(): Promise<void> {
   const url = benchDatabaseUrl()
@@ -99,10 +70,10 @@ async function main(): Promise<void> {
     const [sizes] = await sql`SELECT pg_table_size(${table}::regclass) AS "table",
       pg_relation_size(${`${table}_embedding_idx`}::regclass) AS "index"`
     // A first round warms the index again after the exact passes.
-    await measure(backend, queries, truth)
-    const defaults = await measure(backend, queries, truth)
+    await measureRecall(backend, queries, truth)
+    const defaults = await measureRecall(backend, queries, truth)
     const tuned = await backend.tune({ recall: 0.95, queries: tuneQueries })
-    const afterTune = await measure(backend, queries, truth)
+    const afterTune = await measureRecall(backend, queries, truth)
     figures.push({
       layout: label,
       buildSeconds,
