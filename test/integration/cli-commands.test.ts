@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -109,6 +109,8 @@ describe('vecstore demo', () => {
     expect(chroma.stderr).toContain(
       'cannot rank by text: hybridSearch is not supported [UNSUPPORTED_FEATURE]',
     )
+    // Refused before the demo indexed anything.
+    expect(existsSync(`${temp.dir}/hybrid-chroma`)).toBe(false)
   })
 
   it('indexes a --corpus directory into a Chroma store', async () => {

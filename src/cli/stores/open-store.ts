@@ -4,6 +4,7 @@ import {
   type DistanceMetric,
   InMemoryVectorBackend,
   StoreNotFoundError,
+  UnsupportedFeatureError,
   type VectorBackend,
 } from '../../index.js'
 import { inContext, UsageError } from '../cli-errors.js'
@@ -104,6 +105,13 @@ async function openBackend(
       })
     case 'chroma-local':
     case 'chroma-http': {
+      // Refused before anything is written: Chroma can match text but not rank it.
+      if (options.fullText !== undefined) {
+        throw new UnsupportedFeatureError(
+          'hybridSearch',
+          'a Chroma store cannot rank by text: hybridSearch is not supported',
+        )
+      }
       const { ChromaBackend } = await import('../../chroma/index.js')
       if (location.kind === 'chroma-local') {
         mustExist(write, location.path, `no Chroma data directory at ${location.path}`)
