@@ -43,7 +43,7 @@ export async function explainSearch(
   const limit = topK + 1
   const exact =
     context.vectorIndex === undefined ||
-    (options.filtered && (await prefersExact(context, where, options)))
+    (options.filtered && (await prefersExact(context, where, topK, options)))
   const settings = exact ? exactSettings(context) : sessionSettings(context, limit, options)
   const search = exact
     ? exactSearchQuery(context.target, literal, limit + EXACT_EXTRA_ROWS, limit, where)

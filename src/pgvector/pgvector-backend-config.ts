@@ -45,10 +45,12 @@ export interface PgvectorSearchOptions {
   /** HNSW iterative scans stop after this many tuples (`hnsw.max_scan_tuples`). Default: the server's (20 000). */
   readonly maxScanTuples?: number
   /**
-   * A filter the planner expects to match at most this many rows through the
-   * payload index is answered exactly (payload index, then a sort by distance)
-   * instead of by an iterative vector-index scan, which is much slower for
-   * selective filters and which the planner cannot cost. 0 disables. Default: 5000.
+   * A filter the planner expects to match at most this many rows through an
+   * index (an app column's btree, the payload's GIN) is answered exactly (that
+   * index, then a sort by distance) instead of by an iterative vector-index
+   * scan, which is much slower for selective filters and which the planner
+   * cannot cost. 0 disables. Default: grows with the table,
+   * `max(5000, 5·√(topK·rows))` (5,000 up to 100k rows, about 15,800 at 1M for top 10).
    */
   readonly exactFilterRows?: number
   /**

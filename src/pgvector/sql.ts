@@ -112,8 +112,12 @@ export function exactSearchQuery(
   where: SQL,
 ): SQL {
   const distance = sql.raw(DISTANCE_FUNCTION[target.metric][target.vectorType])
-  const nearest = sql`SELECT "id", ${target.payload}, "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "distance" FROM ${target.table} WHERE ${where} ORDER BY "distance" LIMIT ${limit}`
-  return sql`SELECT "id", "payload", "distance", CASE WHEN row_number() OVER (ORDER BY "distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest"`
+  // The payload's stored parts, merged by the outer query for the rows kept only: merging app
+  // columns into every matching row cost more than their distances (10,000 rows: 16 ms of 34).
+  // The distance's name cannot clash with an app column's.
+  const stored = [identifier('payload'), ...target.columns.map((column) => identifier(column.name))]
+  const nearest = sql`SELECT "id", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "vecstore_distance", ${sql.join(stored, sql`, `)} FROM ${target.table} WHERE ${where} ORDER BY "vecstore_distance" LIMIT ${limit}`
+  return sql`SELECT "id", ${target.payload}, "vecstore_distance" AS "distance", CASE WHEN row_number() OVER (ORDER BY "vecstore_distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest"`
 }
 
 /** The stored vectors of some entries, as text. */
