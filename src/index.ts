@@ -95,6 +95,7 @@ export { InMemoryVectorBackend } from './memory/in-memory-vector-backend.js'
 export type { InMemoryVectorBackendConfig } from './memory/in-memory-vector-backend-config.js'
 export type { IndexOptions, IndexProgress, IndexResult } from './store/indexer.js'
 export { CLEANUP_MODES, type CleanupMode } from './store/source-plan.js'
+export { type CopyOptions, copyEntries } from './store/copy.js'
 export {
   reembed,
   type ReembedOptions,
@@ -102,6 +103,7 @@ export {
   type ReembedReport,
 } from './store/reembed.js'
 export { StoreScope } from './store/store-scope.js'
+export type { TransferProgress } from './store/transfer.js'
 export {
   CORE_FIELDS,
   type EntryInput,

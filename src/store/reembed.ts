@@ -11,7 +11,7 @@ import type { Payload } from '../core/json.js'
 import type { Embedder } from '../embedding/embedder.js'
 import { embedWithRetry, resolveRetry, type RetryOptions } from '../embedding/retry.js'
 import { wholeNumber } from '../internal/options.js'
-import { TargetIdCursor } from './target-ids.js'
+import { transferEntries, type TransferProgress } from './transfer.js'
 
 /** Options of {@link reembed}. */
 export interface ReembedOptions<P extends object = Payload> {
@@ -30,16 +30,7 @@ export interface ReembedOptions<P extends object = Payload> {
 }
 
 /** How far {@link reembed} is: entries listed so far out of the source's count when it started. */
-export interface ReembedProgress {
-  /** Source entries handled (written or skipped). */
-  readonly done: number
-  /** The source's entry count when the run started. */
-  readonly total: number
-  /** Entries embedded and written so far. */
-  readonly written: number
-  /** Entries the target already held, skipped. */
-  readonly skipped: number
-}
+export type ReembedProgress = TransferProgress
 
 /** What a {@link reembed} run did. */
 export interface ReembedReport extends ReembedProgress {
@@ -70,39 +61,13 @@ export async function reembed<P extends object = Payload>(
   options: ReembedOptions<P>,
 ): Promise<ReembedReport> {
   const { embedder, batchSize, textOf, retry } = checkOptions(source, target, options)
-  const total = await source.count({})
-  const targetIds = new TargetIdCursor(target as VectorBackend, batchSize)
-  const counts = { done: 0, total, written: 0, skipped: 0 }
   const retries = { retries: 0 }
-  // One batch is written while the next one is listed and embedded.
-  let writing: Promise<void> = Promise.resolve()
-  let inFlight: ReembedProgress | undefined
-  const written = async () => {
-    await writing
-    if (inFlight !== undefined) options.onProgress?.(inFlight)
-    inFlight = undefined
-  }
-  try {
-    let after: string | undefined
-    for (;;) {
-      const page = await source.listWhere({}, batchSize, after === undefined ? {} : { after })
-      if (page.length === 0) break
-      const present = await targetIds.among(page.map((entry) => entry.id))
-      const todo = options.overwrite === true ? page : page.filter((e) => !present.has(e.id))
-      const records = await embedBatch(embedder, todo, textOf, retry, retries)
-      await written()
-      writing = write(target, records)
-      counts.done += page.length
-      counts.written += records.length
-      counts.skipped += page.length - todo.length
-      inFlight = { ...counts }
-      after = page.at(-1)?.id
-      if (page.length < batchSize) break
-    }
-    await written()
-  } finally {
-    await writing.catch(() => {})
-  }
+  const counts = await transferEntries(source, target, {
+    batchSize,
+    overwrite: options.overwrite === true,
+    produce: (entries) => embedBatch(embedder, entries, textOf, retry, retries),
+    onProgress: options.onProgress,
+  })
   return { ...counts, ...retries }
 }
 
@@ -176,13 +141,4 @@ async function embedBatch<P extends object>(
 function withModel<P extends object>(payload: P, model: string): P {
   if (!Object.hasOwn(payload, VECTOR_STORE_MODEL_KEY)) return payload
   return { ...payload, [VECTOR_STORE_MODEL_KEY]: model }
-}
-
-async function write<P extends object>(
-  target: VectorBackend<P>,
-  records: VectorRecord<P>[],
-): Promise<void> {
-  if (records.length === 0) return
-  if (target.upsertMany) return target.upsertMany(records)
-  for (const { id, vector, payload } of records) await target.upsert(id, vector, payload)
 }

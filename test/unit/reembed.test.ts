@@ -62,7 +62,7 @@ describe('reembed()', () => {
       batchSize: 5,
       onProgress: (p) => progress.push(p),
     })
-    expect(report).toEqual({ done: 23, total: 23, written: 23, skipped: 0, retries: 0 })
+    expect(report).toEqual({ done: 23, total: 23, written: 23, skipped: 0, present: 0, retries: 0 })
     expect(embedder.calls).toBe(5)
     expect(progress.map((p) => p.done)).toEqual([5, 10, 15, 20, 23])
     expect(target.dim).toBe(16)
@@ -93,7 +93,7 @@ describe('reembed()', () => {
     expect(await target.count({})).toBe(8)
     const embedder = countingEmbedder(16)
     const report = await reembed(source, target, { embedder, batchSize: 4 })
-    expect(report).toMatchObject({ done: 20, written: 12, skipped: 8 })
+    expect(report).toMatchObject({ done: 20, written: 12, skipped: 8, present: 8 })
     expect(embedder.calls).toBe(3)
     expect(await target.count({})).toBe(20)
   })

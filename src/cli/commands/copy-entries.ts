@@ -1,9 +1,7 @@
-import type { VectorRecord } from '../../index.js'
-import { DimensionMismatchError, MetricMismatchError } from '../../index.js'
+import { copyEntries as copyAll, DimensionMismatchError, MetricMismatchError } from '../../index.js'
 import { CopyCheckError, inContext } from '../cli-errors.js'
 import { ProgressBar } from '../progress.js'
 import type { OpenStore } from '../stores/open-store.js'
-import { TargetIdCursor } from './target-ids.js'
 
 /** What a copy did. */
 export interface CopyReport {
@@ -17,93 +15,38 @@ export interface CopyReport {
   readonly targetCount: number
 }
 
-/** Refuses a target whose metric or dimension differs from the source's. */
-export function checkCompatible(source: OpenStore, target: OpenStore): void {
-  if (target.backend.metric !== source.backend.metric) {
-    throw inContext(
-      new MetricMismatchError(source.backend.metric, target.backend.metric),
-      `target ${target.label}`,
-    )
-  }
-  if (
-    source.backend.dim !== undefined &&
-    target.backend.dim !== undefined &&
-    source.backend.dim !== target.backend.dim
-  ) {
-    throw inContext(
-      new DimensionMismatchError(
-        target.backend.dim,
-        source.backend.dim,
-        target.backend.label ?? 'the target',
-        `the source's are ${source.backend.dim}`,
-      ),
-      `target ${target.label}`,
-    )
-  }
-}
-
 /**
- * Streams every entry from source to target in id order, a page at a time
- * (`listWhere` with `after`, then `upsertMany`). Ids the target already holds
- * are skipped unless `overwrite`: a copy that was interrupted continues where
- * it stopped. Ends with a count check.
+ * Every entry from source to target with the library's `copyEntries` (in id
+ * order, a page at a time; ids the target holds are skipped unless
+ * `overwrite`, so an interrupted copy continues where it stopped), with a
+ * progress bar, then a count check.
  */
 export async function copyEntries(
   source: OpenStore,
   target: OpenStore,
   options: { readonly batch: number; readonly overwrite: boolean },
 ): Promise<CopyReport> {
-  const total = await source.backend.count({})
   const targetBefore = await target.backend.count({})
-  const targetIds = new TargetIdCursor(target.backend, options.batch)
-  const bar = new ProgressBar('copy', total)
-  let listed = 0
-  let written = 0
-  let present = 0
-  let after: string | undefined
-  for (;;) {
-    const page = await source.backend.listWhere({}, options.batch, {
-      ...(after !== undefined && { after }),
-    })
-    if (page.length === 0) break
-    const existing = await targetIds.among(page.map((entry) => entry.id))
-    const todo = options.overwrite ? page : page.filter((entry) => !existing.has(entry.id))
-    if (todo.length > 0) await write(target, await withVectors(source, todo))
-    listed += page.length
-    written += todo.length
-    present += existing.size
-    after = page.at(-1)?.id
-    bar.advance(page.length)
-    if (page.length < options.batch) break
-  }
+  const bar = new ProgressBar('copy', await source.backend.count({}))
+  let done = 0
+  const copied = await copyAll(source.backend, target.backend, {
+    batchSize: options.batch,
+    overwrite: options.overwrite,
+    onProgress: (progress) => {
+      bar.advance(progress.done - done)
+      done = progress.done
+    },
+  }).catch((error: unknown) => {
+    const mismatch = error instanceof MetricMismatchError || error instanceof DimensionMismatchError
+    throw mismatch ? inContext(error, `target ${target.label}`) : error
+  })
   bar.finish()
   return verify(source, target, {
-    listed,
-    written,
-    present,
-    expected: targetBefore + listed - present,
+    listed: copied.done,
+    written: copied.written,
+    present: copied.present,
+    expected: targetBefore + copied.done - copied.present,
   })
-}
-
-async function withVectors(
-  source: OpenStore,
-  entries: readonly { id: string; payload: VectorRecord['payload'] }[],
-): Promise<VectorRecord[]> {
-  const records = await source.backend.getByIds(entries.map((entry) => entry.id))
-  const found = new Map(records.map((record) => [record.id, record]))
-  return entries.map(({ id }) => {
-    const record = found.get(id)
-    if (record === undefined) {
-      throw new CopyCheckError(`entry ${JSON.stringify(id)} left the source during the copy`)
-    }
-    return record
-  })
-}
-
-async function write(target: OpenStore, records: VectorRecord[]): Promise<void> {
-  const backend = target.backend
-  if (backend.upsertMany) return backend.upsertMany(records)
-  for (const { id, vector, payload } of records) await backend.upsert(id, vector, payload)
 }
 
 async function verify(

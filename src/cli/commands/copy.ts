@@ -1,9 +1,9 @@
-import { inContext, UsageError } from '../cli-errors.js'
 import { type Command, integerOption, positionals, requiredOption } from '../command.js'
 import { note, print } from '../output.js'
-import { ONE_PGLITE_DIRECTORY, redactUri, sharePgliteDirectory, URI_FORMS } from '../store-uri.js'
-import { buildDeferredIndex, openStore } from '../stores/open-store.js'
-import { checkCompatible, copyEntries } from './copy-entries.js'
+import { URI_FORMS } from '../store-uri.js'
+import type { OpenStore } from '../stores/open-store.js'
+import { checkDistinct, withStorePair } from '../stores/store-pair.js'
+import { copyEntries } from './copy-entries.js'
 
 /** `vecstore copy --from URI --to URI`: every entry from one backend to another. */
 export const copyCommand: Command = {
@@ -41,38 +41,21 @@ Example:
     const to = requiredOption(args, 'to')
     const batch = integerOption(args, 'batch', 1000, 1, 10_000)
     const overwrite = args.values['overwrite'] === true
-    if (redactUri(from) === redactUri(to))
-      throw new UsageError('--from and --to name the same store')
-    if (sharePgliteDirectory(from, to)) throw new UsageError(ONE_PGLITE_DIRECTORY)
-    const source = await openStore(from, { mode: 'read' }).catch((error: unknown) => {
-      throw inContext(error, 'source')
+    checkDistinct(from, to)
+    const targetOptions = (source: OpenStore) => ({
+      metric: source.backend.metric,
+      ...(source.backend.dim !== undefined && { dim: source.backend.dim }),
     })
-    try {
-      const target = await openStore(to, {
-        mode: 'write',
-        deferIndex: true,
-        metric: source.backend.metric,
-        ...(source.backend.dim !== undefined && { dim: source.backend.dim }),
-      }).catch((error: unknown) => {
-        throw inContext(error, 'target')
-      })
-      try {
-        checkCompatible(source, target)
-        note(
-          `copying ${source.label} -> ${target.label} (${source.backend.metric}, ${source.backend.dim ?? 'no'} dims)`,
-        )
-        const report = await copyEntries(source, target, { batch, overwrite })
-        await buildDeferredIndex(target)
-        print(
-          `copied ${report.written} entries (${report.present} already in the target, ${overwrite ? 'rewritten' : 'skipped'}); ` +
-            `source ${report.sourceCount}, target ${report.targetCount}: counts check out`,
-        )
-        return 0
-      } finally {
-        await target.close()
-      }
-    } finally {
-      await source.close()
-    }
+    const report = await withStorePair(from, to, targetOptions, (source, target) => {
+      note(
+        `copying ${source.label} -> ${target.label} (${source.backend.metric}, ${source.backend.dim ?? 'no'} dims)`,
+      )
+      return copyEntries(source, target, { batch, overwrite })
+    })
+    print(
+      `copied ${report.written} entries (${report.present} already in the target, ${overwrite ? 'rewritten' : 'skipped'}); ` +
+        `source ${report.sourceCount}, target ${report.targetCount}: counts check out`,
+    )
+    return 0
   },
 }

@@ -1,5 +1,5 @@
 import { type Embedder, reembed } from '../../index.js'
-import { inContext, UsageError } from '../cli-errors.js'
+import { UsageError } from '../cli-errors.js'
 import {
   type Command,
   integerOption,
@@ -10,15 +10,9 @@ import {
 import { EMBEDDER_FORMS, loadEmbedder } from '../embedder-spec.js'
 import { note, print } from '../output.js'
 import { ProgressBar } from '../progress.js'
-import {
-  ONE_PGLITE_DIRECTORY,
-  parseStoreUri,
-  redactUri,
-  sharePgliteDirectory,
-  type StoreLocation,
-  URI_FORMS,
-} from '../store-uri.js'
-import { buildDeferredIndex, type OpenStore, openStore } from '../stores/open-store.js'
+import { parseStoreUri, type StoreLocation, URI_FORMS } from '../store-uri.js'
+import type { OpenStore } from '../stores/open-store.js'
+import { checkDistinct, withStorePair } from '../stores/store-pair.js'
 
 /** `vecstore reembed --from URI --to URI --embedder SPEC`: a new model or dimension, in a new store. */
 export const reembedCommand: Command = {
@@ -69,10 +63,7 @@ Example:
     positionals(args, [])
     const from = requiredOption(args, 'from')
     const to = requiredOption(args, 'to')
-    if (redactUri(from) === redactUri(to)) {
-      throw new UsageError('--from and --to name the same store')
-    }
-    if (sharePgliteDirectory(from, to)) throw new UsageError(ONE_PGLITE_DIRECTORY)
+    checkDistinct(from, to)
     const view = stringOption(args, 'switch')
     const location = parseStoreUri(to)
     if (view !== undefined && location.kind !== 'postgres' && location.kind !== 'pglite') {
@@ -85,7 +76,12 @@ Example:
       batchSize: integerOption(args, 'batch', 500, 1, 10_000),
       overwrite,
     }
-    const report = await withStores(from, to, embedder, (source, target) => {
+    const targetOptions = (source: OpenStore) => ({
+      metric: source.backend.metric,
+      dim: embedder.dimensions,
+      model: embedder.model,
+    })
+    const report = await withStorePair(from, to, targetOptions, (source, target) => {
       note(
         `re-embedding ${source.label} -> ${target.label} with '${embedder.model}' (${embedder.dimensions} dims)`,
       )
@@ -111,37 +107,6 @@ async function switchReaders(location: StoreLocation, view: string): Promise<voi
   print(
     `view ${view} now reads ${table} (${previous === undefined ? 'new view' : `was ${previous.table}`})`,
   )
-}
-
-async function withStores<T>(
-  from: string,
-  to: string,
-  embedder: Embedder,
-  body: (source: OpenStore, target: OpenStore) => Promise<T>,
-): Promise<T> {
-  const source = await openStore(from, { mode: 'read' }).catch((error: unknown) => {
-    throw inContext(error, 'source')
-  })
-  try {
-    const target = await openStore(to, {
-      mode: 'write',
-      deferIndex: true,
-      metric: source.backend.metric,
-      dim: embedder.dimensions,
-      model: embedder.model,
-    }).catch((error: unknown) => {
-      throw inContext(error, 'target')
-    })
-    try {
-      const result = await body(source, target)
-      await buildDeferredIndex(target)
-      return result
-    } finally {
-      await target.close()
-    }
-  } finally {
-    await source.close()
-  }
 }
 
 async function runReembed(
