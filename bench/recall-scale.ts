@@ -4,10 +4,11 @@
  *
  *   npx tsx bench/recall-scale.ts --step=load  [--rows=1000000]   upsertMany into an empty table
  *   npx tsx bench/recall-scale.ts --step=copy  [--rows=1000000]   psql \copy + CREATE INDEX
+ *     (both: [--m=16] [--ef-construction=64], the HNSW build)
  *   npx tsx bench/recall-scale.ts --step=tune  [--rows=1000000]   defaults vs tune({ recall: 0.95 })
  *   npx tsx bench/recall-scale.ts --step=drop  [--rows=1000000]   drops the tables
  *
- * Both builds use the same index (HNSW, m 16, ef_construction 64), maintenance_work_mem and
+ * Both builds use the same index (HNSW, m 16 and ef_construction 64 unless given), maintenance_work_mem and
  * parallel maintenance workers; the COPY baseline reads a file in PostgreSQL's binary COPY format
  * holding the same bytes the backend streams. Writes bench/results/recall-scale-<step>-<size>.json (size: 10k, 100k, 1M).
  * Not part of `npm run bench`: at 1M each build takes about ten minutes on 2 cores.
@@ -41,6 +42,8 @@ const COPIED = `recall_scale_copy_${LABEL.toLowerCase()}`
 /** The same build settings for both paths. */
 const MAINTENANCE_WORK_MEM = '4GB'
 const MAINTENANCE_WORKERS = 1
+const M = Number(arg('m') ?? 16)
+const EF_CONSTRUCTION = Number(arg('ef-construction') ?? 64)
 const TUNE_QUERIES = 100
 const CHECK_QUERIES = 100
 
@@ -64,6 +67,8 @@ async function loadStep(url: string, sql: postgres.Sql): Promise<void> {
     dsn: url,
     table: LOADED,
     dim: SYNTHETIC_DIM,
+    m: M,
+    efConstruction: EF_CONSTRUCTION,
     maintenanceWorkMem: MAINTENANCE_WORK_MEM,
     maintenanceWorkers: MAINTENANCE_WORKERS,
   })
@@ -73,7 +78,13 @@ async function loadStep(url: string, sql: postgres.Sql): Promise<void> {
   await backend.upsertMany(rows)
   const seconds = (performance.now() - start) / 1000
   await backend.close()
-  const figures = { rows: ROWS, seconds, rowsPerSec: ROWS / seconds }
+  const figures = {
+    rows: ROWS,
+    m: M,
+    efConstruction: EF_CONSTRUCTION,
+    seconds,
+    rowsPerSec: ROWS / seconds,
+  }
   console.log(figures)
   writeResult(`recall-scale-load-${LABEL}`, {
     ...figures,
@@ -118,12 +129,19 @@ async function copyStep(url: string, sql: postgres.Sql): Promise<void> {
     await tx.unsafe(`SET LOCAL maintenance_work_mem = '${MAINTENANCE_WORK_MEM}'`)
     await tx.unsafe(`SET LOCAL max_parallel_maintenance_workers = ${MAINTENANCE_WORKERS}`)
     await tx.unsafe(
-      `CREATE INDEX ${COPIED}_embedding_idx ON ${COPIED} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`,
+      `CREATE INDEX ${COPIED}_embedding_idx ON ${COPIED} USING hnsw (embedding vector_cosine_ops) WITH (m = ${M}, ef_construction = ${EF_CONSTRUCTION})`,
     )
   })
   const seconds = (performance.now() - start) / 1000
   rmSync(file)
-  const figures = { rows: ROWS, copySeconds, seconds, rowsPerSec: ROWS / seconds }
+  const figures = {
+    rows: ROWS,
+    m: M,
+    efConstruction: EF_CONSTRUCTION,
+    copySeconds,
+    seconds,
+    rowsPerSec: ROWS / seconds,
+  }
   console.log(figures)
   writeResult(`recall-scale-copy-${LABEL}`, {
     ...figures,
