@@ -2,26 +2,17 @@ import type { SQL } from 'drizzle-orm'
 import type { SearchHit } from '../core/backend.js'
 import { type DistanceMetric, float32ErrorBound, vectorNorm } from '../core/metric.js'
 import { compareIds } from '../core/validate.js'
+import { rowsOf } from './connection.js'
 import { engineQuery, exactScores, mayTie, parseVectorText } from './exact-scores.js'
 import {
   MAX_TIE_ROWS,
   type Row,
-  runWithSettings,
   type SearchContext,
   sortRows,
   type VectorRow,
   vectorsOf,
 } from './search-context.js'
 import { exactSearchQuery } from './sql.js'
-
-/**
- * The settings of an exact pass: none without a vector index; with one,
- * index scans off, so the planner takes the payload index (a bitmap scan)
- * or a sequential scan, and sorts.
- */
-export function exactSettings(context: SearchContext): [string, string][] {
-  return context.vectorIndex === undefined ? [] : [['enable_indexscan', 'off']]
-}
 
 /**
  * An exact search: every matching row is scored (never the vector index), and
@@ -42,14 +33,13 @@ export async function exactSearch(
   const { metric, vectorType } = context.target
   const query = engineQuery(literal, vectorType)
   const error = float32ErrorBound(query.length)
-  const settings = exactSettings(context)
   for (
     let limit = topK + 1 + EXACT_EXTRA_ROWS;
     ;
     limit = Math.min(topK + MAX_TIE_ROWS, 4 * limit)
   ) {
     const search = exactSearchQuery(context.target, literal, limit, topK + 1, where)
-    const rows = sortRows(await runWithSettings(context, settings, search))
+    const rows = sortRows(rowsOf(await context.db.execute(search)))
     const cut = rows[topK - 1]
     if (cut === undefined) return exactHits(metric, query, await withVectors(context, rows))
     const scale = metric === 'ip' ? vectorNorm(query) * largestNorm(rows) : 0

@@ -1,7 +1,6 @@
 import type { SQL } from 'drizzle-orm'
 import {
   EXACT_EXTRA_ROWS,
-  exactSettings,
   type PlanNode,
   planOf,
   prefersExact,
@@ -44,7 +43,7 @@ export async function explainSearch(
   const exact =
     context.vectorIndex === undefined ||
     (options.filtered && (await prefersExact(context, where, topK, options)))
-  const settings = exact ? exactSettings(context) : sessionSettings(context, limit, options)
+  const settings = exact ? [] : sessionSettings(context, limit, options)
   const search = exact
     ? exactSearchQuery(context.target, literal, limit + EXACT_EXTRA_ROWS, limit, where)
     : searchQuery(context.target, literal, limit, where, candidates(limit, options))

@@ -18,7 +18,7 @@ import { filterPlanQuery, searchQuery } from './sql.js'
 import { METRIC_SQL } from './vector-table.js'
 
 export { payloadOf, runWithSettings, type SearchContext } from './search-context.js'
-export { EXACT_EXTRA_ROWS, exactSettings } from './exact-search.js'
+export { EXACT_EXTRA_ROWS } from './exact-search.js'
 
 /** pgvector's default `hnsw.ef_search`: without iterative scans, an HNSW scan yields at most this many rows. */
 const DEFAULT_EF_SEARCH = 40

@@ -204,7 +204,8 @@ export type PayloadTable<P extends object> = PgTable & { readonly [payloadType]?
  *
  * `columns` adds ordinary Drizzle columns of your own (a foreign key, a
  * language, a year), and `extraConfig` their indexes, as `pgTable`'s third
- * argument does. A payload key named like one of these columns is stored in
+ * argument does (on any column: `index().on(t.lang, t.embedding.op('vector_ops'), t.id)`
+ * holds all a filtered exact pass on `lang` reads). A payload key named like one of these columns is stored in
  * it (text, uuid, integer, floating point and boolean columns), read back into
  * the payload, and filters on it use the column and its index. With a payload
  * type, name the columns' type too (TypeScript infers no type argument once
@@ -228,7 +229,7 @@ export function vectorTable<
   options: VectorTableOptions<TTimestamps> = {},
   columns?: TColumns,
   extraConfig?: (
-    table: BuildExtraConfigColumns<TName, TColumns, 'pg'>,
+    table: BuildExtraConfigColumns<TName, VectorTableColumns<TPayload> & TColumns, 'pg'>,
   ) => PgTableExtraConfigValue[],
   // NoInfer: written inline in `PgvectorBackend.create({ table })`, TPayload must stay Payload, not `object`.
 ): VectorTable<NoInfer<TPayload>, TColumns, TTimestamps, TName> {

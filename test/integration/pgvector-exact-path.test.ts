@@ -35,16 +35,24 @@ if ('skip' in engine) {
   describe(`the exact path for filters the planner finds through an index (${engine.name})`, () => {
     // `distance` is an app column too: the exact pass's own distance must not clash with it.
     const columns = { cat: integer('cat'), distance: real('distance') }
-    const items = vectorTable<Item, typeof columns>(
-      'items',
-      {
-        dimensions: DIM,
-        metric: 'l2',
-        ...(engine.schema !== undefined && { schema: engine.schema }),
-      },
-      columns,
-      (t) => [index('items_cat_idx').on(t.cat)],
-    )
+    const itemsTable = (covering: boolean) =>
+      vectorTable<Item, typeof columns>(
+        'items',
+        {
+          dimensions: DIM,
+          metric: 'l2',
+          ...(engine.schema !== undefined && { schema: engine.schema }),
+        },
+        columns,
+        (t) => [
+          covering
+            ? // Holds every column the exact pass scans, so it reads no table page. `vector_ops`
+              // is pgvector's btree operator class (drizzle-kit asks for one on a vector column).
+              index('items_cat_cover').on(t.cat, t.embedding.op('vector_ops'), t.id)
+            : index('items_cat_idx').on(t.cat),
+        ],
+      )
+    const items = itemsTable(false)
     const records = Array.from({ length: ROWS }, (_, i) => ({
       id: `r${String(i).padStart(5, '0')}`,
       vector: vectorOf(i),
@@ -87,6 +95,28 @@ if ('skip' in engine) {
       expect(hits.map((hit) => hit.id)).toEqual(expected.map(({ record }) => record.id))
       expect(hits.map((hit) => hit.payload)).toEqual(expected.map(({ record }) => record.payload))
       expect(hits.map((hit) => hit.score)).toEqual(expected.map(({ score }) => score))
+    })
+
+    it('a btree on (cat, embedding, id) answers the exact pass from the index alone', async () => {
+      const statements = await generateMigration(
+        generateDrizzleJson({ items }),
+        generateDrizzleJson({ items: itemsTable(true) }),
+      )
+      expect(statements.join('\n')).toContain('items_cat_cover')
+      for (const statement of statements) await engine.sql(statement)
+      // Index-only scans skip the table for pages VACUUM marked all-visible.
+      await engine.sql(
+        `VACUUM ANALYZE ${engine.schema === undefined ? '' : `"${engine.schema}".`}"items"`,
+      )
+      const plan = await backend.explain(query, 100, { cat: 2 })
+      expect(plan.usesVectorIndex, plan.text).toBe(false)
+      expect(plan.text, plan.text).toMatch(/Index Only Scan using items_cat_cover/)
+      const hits = await backend.search(query, 100, { cat: 2 })
+      const exact = await backend.search(query, 100, { cat: 2 }, { exact: true })
+      expect(hits).toEqual(exact)
+      expect(hits.every((hit) => hit.payload.cat === 2 && hit.payload.note.startsWith('n'))).toBe(
+        true,
+      )
     })
   })
 }
