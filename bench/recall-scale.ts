@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/recall-scale.ts --step=load  [--rows=1000000]   upsertMany into an empty table
  *   npx tsx bench/recall-scale.ts --step=copy  [--rows=1000000]   psql \copy + CREATE INDEX
- *     (both: [--m=16] [--ef-construction=64], the HNSW build)
+ *     (each step: [--m=16] [--ef-construction=64], the HNSW build, also in result file names)
  *   npx tsx bench/recall-scale.ts --step=tune  [--rows=1000000]   defaults vs tune({ recall: 0.95 })
  *   npx tsx bench/recall-scale.ts --step=drop  [--rows=1000000]   drops the tables
  *
@@ -44,6 +44,8 @@ const MAINTENANCE_WORK_MEM = '4GB'
 const MAINTENANCE_WORKERS = 1
 const M = Number(arg('m') ?? 16)
 const EF_CONSTRUCTION = Number(arg('ef-construction') ?? 64)
+/** Result files of another build are named after it (give the tune step the same flags). */
+const BUILD = M === 16 && EF_CONSTRUCTION === 64 ? '' : `-m${M}-efc${EF_CONSTRUCTION}`
 const TUNE_QUERIES = 100
 const CHECK_QUERIES = 100
 
@@ -86,7 +88,7 @@ async function loadStep(url: string, sql: postgres.Sql): Promise<void> {
     rowsPerSec: ROWS / seconds,
   }
   console.log(figures)
-  writeResult(`recall-scale-load-${LABEL}`, {
+  writeResult(`recall-scale-load-${LABEL}${BUILD}`, {
     ...figures,
     indexBytes: await indexBytes(sql, LOADED),
     maintenanceWorkMem: MAINTENANCE_WORK_MEM,
@@ -143,7 +145,7 @@ async function copyStep(url: string, sql: postgres.Sql): Promise<void> {
     rowsPerSec: ROWS / seconds,
   }
   console.log(figures)
-  writeResult(`recall-scale-copy-${LABEL}`, {
+  writeResult(`recall-scale-copy-${LABEL}${BUILD}`, {
     ...figures,
     indexBytes: await indexBytes(sql, COPIED),
     maintenanceWorkMem: MAINTENANCE_WORK_MEM,
@@ -183,7 +185,7 @@ async function tuneStep(url: string): Promise<void> {
   console.log('tuned', tuned)
   const stats = await reopened.stats()
   await reopened.close()
-  writeResult(`recall-scale-tune-${LABEL}`, {
+  writeResult(`recall-scale-tune-${LABEL}${BUILD}`, {
     rows: ROWS,
     tuneQueries: TUNE_QUERIES,
     checkQueries: CHECK_QUERIES,

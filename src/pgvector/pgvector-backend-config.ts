@@ -50,7 +50,7 @@ export interface PgvectorSearchOptions {
    * index, then a sort by distance) instead of by an iterative vector-index
    * scan, which is much slower for selective filters and which the planner
    * cannot cost. 0 disables. Default: grows with the table,
-   * `max(5000, 5·√(topK·rows))` (5,000 up to 100k rows, about 15,800 at 1M for top 10).
+   * `max(5000, 5·√(topK·rows))` (for top 10: 5,000 up to 100k rows, about 15,800 at 1M).
    */
   readonly exactFilterRows?: number
   /**

@@ -115,10 +115,10 @@ export function exactSearchQuery(
   // The scan reads only ids and vectors, so a btree on (filter column, embedding, id) answers it
   // from the index alone. Payloads, app columns merged in, are read by id for the rows kept
   // (merging them for every matching row cost more than the distances: 10,000 rows, 16 of 34 ms);
-  // OFFSET 0 keeps that a lookup per row. The distance's name cannot clash with an app column's.
+  // OFFSET 0 keeps that a lookup per row. Its names cannot clash with an app column's or a table's.
   const nearest = sql`SELECT "id", "embedding", ${distance}("embedding", ${vectorParam(target, literal)}) AS "vecstore_distance" FROM ${target.table} WHERE ${where} ORDER BY "vecstore_distance" LIMIT ${limit}`
-  const payload = sql`SELECT ${target.payload} FROM ${target.table} WHERE "id" = "nearest"."id" OFFSET 0`
-  return sql`SELECT "nearest"."id", "stored"."payload", "vecstore_distance" AS "distance", CASE WHEN row_number() OVER (ORDER BY "vecstore_distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "nearest" CROSS JOIN LATERAL (${payload}) AS "stored"`
+  const payload = sql`SELECT ${target.payload} FROM ${target.table} AS "vecstore_row" WHERE "vecstore_row"."id" = "vecstore_nearest"."id" OFFSET 0`
+  return sql`SELECT "vecstore_nearest"."id", "vecstore_stored"."payload", "vecstore_distance" AS "distance", CASE WHEN row_number() OVER (ORDER BY "vecstore_distance") <= ${withVectors} THEN "embedding"::text END AS "vector" FROM (${nearest}) AS "vecstore_nearest" CROSS JOIN LATERAL (${payload}) AS "vecstore_stored"`
 }
 
 /** The stored vectors of some entries, as text. */

@@ -205,7 +205,8 @@ export type PayloadTable<P extends object> = PgTable & { readonly [payloadType]?
  * `columns` adds ordinary Drizzle columns of your own (a foreign key, a
  * language, a year), and `extraConfig` their indexes, as `pgTable`'s third
  * argument does (on any column: `index().on(t.lang, t.embedding.op('vector_ops'), t.id)`
- * holds all a filtered exact pass on `lang` reads). A payload key named like one of these columns is stored in
+ * holds all a filtered exact pass on `lang` reads, for vectors up to about 650
+ * dimensions; `halfvec_ops` on a halfvec column). A payload key named like one of these columns is stored in
  * it (text, uuid, integer, floating point and boolean columns), read back into
  * the payload, and filters on it use the column and its index. With a payload
  * type, name the columns' type too (TypeScript infers no type argument once
@@ -229,7 +230,13 @@ export function vectorTable<
   options: VectorTableOptions<TTimestamps> = {},
   columns?: TColumns,
   extraConfig?: (
-    table: BuildExtraConfigColumns<TName, VectorTableColumns<TPayload> & TColumns, 'pg'>,
+    table: BuildExtraConfigColumns<
+      TName,
+      VectorTableColumns<TPayload> &
+        (TTimestamps extends true ? TimestampColumns : Record<never, never>) &
+        TColumns,
+      'pg'
+    >,
   ) => PgTableExtraConfigValue[],
   // NoInfer: written inline in `PgvectorBackend.create({ table })`, TPayload must stay Payload, not `object`.
 ): VectorTable<NoInfer<TPayload>, TColumns, TTimestamps, TName> {

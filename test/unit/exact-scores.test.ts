@@ -102,7 +102,7 @@ describe('pgvector exact scores', () => {
       exactSearchQuery(target, '[1,2]', 27, 11, sql`TRUE`),
     )
     expect(text).toBe(
-      'SELECT "nearest"."id", "stored"."payload", "vecstore_distance" AS "distance", CASE WHEN row_number() OVER (ORDER BY "vecstore_distance") <= $1 THEN "embedding"::text END AS "vector" FROM (SELECT "id", "embedding", vector_negative_inner_product("embedding", $2::vector) AS "vecstore_distance" FROM "app"."items" WHERE TRUE ORDER BY "vecstore_distance" LIMIT $3) AS "nearest" CROSS JOIN LATERAL (SELECT "payload" FROM "app"."items" WHERE "id" = "nearest"."id" OFFSET 0) AS "stored"',
+      'SELECT "vecstore_nearest"."id", "vecstore_stored"."payload", "vecstore_distance" AS "distance", CASE WHEN row_number() OVER (ORDER BY "vecstore_distance") <= $1 THEN "embedding"::text END AS "vector" FROM (SELECT "id", "embedding", vector_negative_inner_product("embedding", $2::vector) AS "vecstore_distance" FROM "app"."items" WHERE TRUE ORDER BY "vecstore_distance" LIMIT $3) AS "vecstore_nearest" CROSS JOIN LATERAL (SELECT "payload" FROM "app"."items" AS "vecstore_row" WHERE "vecstore_row"."id" = "vecstore_nearest"."id" OFFSET 0) AS "vecstore_stored"',
     )
     expect(params).toEqual([11, '[1,2]', 27])
   })

@@ -41,6 +41,13 @@ export async function copyEntries(
     throw mismatch ? inContext(error, `target ${target.label}`) : error
   })
   bar.finish()
+  // Listed, not skipped, yet not written: they were deleted from the source before being read.
+  const vanished = copied.done - copied.skipped - copied.written
+  if (vanished > 0) {
+    throw new CopyCheckError(
+      `${vanished} entries left the source during the copy; run the copy again`,
+    )
+  }
   return verify(source, target, {
     listed: copied.done,
     written: copied.written,
