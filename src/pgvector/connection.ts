@@ -43,9 +43,18 @@ export interface Connection {
 
 /** The rows of a `db.execute()` result: postgres-js returns an array, node-postgres and PGlite `{ rows }`. */
 export function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[]
-  const rows = (result as { rows?: unknown } | null)?.rows
-  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []
+  const rows = Array.isArray(result) ? result : (result as { rows?: unknown } | null)?.rows
+  return Array.isArray(rows) ? withoutHoles(rows as Record<string, unknown>[]) : []
+}
+
+// postgres.js (3.4.9) keeps its row counter where a query that failed while streaming rows
+// stopped, so the next query on that connection resolves with as many leading holes
+// (porsager/postgres#1119). The rows after them are that query's own.
+function withoutHoles(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  if (rows.length === 0 || 0 in rows) return rows
+  const kept: Record<string, unknown>[] = []
+  rows.forEach((row) => kept.push(row)) // forEach skips holes
+  return kept
 }
 
 /** Wraps an application's Drizzle database; it is never closed by the backend. */
