@@ -131,7 +131,14 @@ if (unavailable !== undefined && process.env['REQUIRE_POSTGRES'] !== '1') {
         await load.stop()
       }
       const end = (await backend.stats()) as PgvectorStats
-      await backend.close()
+      // A pooled connection opened before the stop fails on its first use after the restart, and
+      // the replica is skipped for replicaRetryMs; if that was among the last reads, the check
+      // that brings it back runs at the next question.
+      const stateOf = async () => ((await backend.stats()) as PgvectorStats).replicas?.[0]?.state
+      const backUp = await waitFor(async () => (await stateOf()) === 'up', 'the replica up', 10_000)
+        .then(() => true)
+        .catch(() => false)
+        .finally(() => backend.close())
       console.info('replica stopped and restarted mid-load:', {
         ops: load.ops(),
         violations: load.violations.length,
@@ -143,7 +150,7 @@ if (unavailable !== undefined && process.env['REQUIRE_POSTGRES'] !== '1') {
       expect(load.failedReads).toEqual([])
       expect(load.failedWrites).toEqual([])
       expect(load.violations.slice(0, 5)).toEqual([])
-      expect(end.replicas?.[0]?.state).toBe('up')
+      expect(backUp, 'the replica takes reads again').toBe(true)
     })
 
     it('with Drizzle databases: reads on the replica database, and markWritten after your own transaction', async () => {
