@@ -1,17 +1,6 @@
 import type { Filter, FilterScalar } from '../../src/core/filter.js'
 import type { JsonValue, Payload } from '../../src/core/json.js'
-
-/** A small seeded generator (mulberry32): the same seed gives the same data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../setup/seeded-random.js'
 
 /** Random choices from one seed. */
 export class Dice {

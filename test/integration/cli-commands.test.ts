@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { promisify } from 'node:util'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend, startLocalChromaServer } from '../../src/chroma/index.js'
 import { InMemoryVectorBackend } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { isolatedSchema, postgresForTests } from '../setup/postgres.js'
+import { vecstoreIn } from '../setup/cli.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
 const root = new URL('../../', import.meta.url)
@@ -14,24 +13,8 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
   bin: Record<string, string>
   files: string[]
 }
-const BIN = new URL(pkg.bin['vecstore'] as string, root).pathname
 const temp = makeTempDir('vecstore-cli-')
-
-/** Runs the built `vecstore` bin as a child process; never throws on a non-zero exit. */
-async function vecstore(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: temp.dir,
-      env: { ...process.env, VECSTORE_DEBUG: '' },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+const vecstore = vecstoreIn(temp.dir)
 
 const withTable = (url: string, params: string) => `${url}${url.includes('?') ? '&' : '?'}${params}`
 let pg: { url: string; schema: string; drop: () => Promise<void> } | undefined

@@ -1,36 +1,13 @@
-import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChromaBackend } from '../../src/chroma/index.js'
 import { InMemoryVectorBackend, type SearchHit, type VectorBackend } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { isolatedSchema, postgresForTests } from '../setup/postgres.js'
+import { vecstoreIn } from '../setup/cli.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
-const root = new URL('../../', import.meta.url)
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
-  bin: Record<string, string>
-}
-const BIN = new URL(pkg.bin['vecstore'] as string, root).pathname
-
-/** Runs the built `vecstore` bin as a child process; never throws on a non-zero exit. */
-async function vecstore(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: temp.dir,
-      env: { ...process.env, VECSTORE_DEBUG: '' },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
-
 const temp = makeTempDir('vecstore-cli-copy-')
+const vecstore = vecstoreIn(temp.dir)
 const DIM = 12
 const COUNT = 2345
 

@@ -1,30 +1,12 @@
-import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { vecstoreIn } from '../setup/cli.js'
 import { makeTempDir } from '../setup/temp-dir.js'
 
 const root = new URL('../../', import.meta.url)
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
-  bin: Record<string, string>
-}
-const BIN = new URL(pkg.bin['vecstore'] as string, root).pathname
 const temp = makeTempDir('vecstore-cli-index-')
+const vecstore = vecstoreIn(temp.dir)
 afterAll(temp.cleanup)
-
-async function vecstore(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: temp.dir,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
 
 function write(path: string, text: string): void {
   mkdirSync(`${temp.dir}/${path.split('/').slice(0, -1).join('/')}`, { recursive: true })

@@ -1,34 +1,14 @@
-import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { isolatedSchema, postgresForTests } from '../setup/postgres.js'
+import { vecstoreIn } from '../setup/cli.js'
 import { makeTempDir } from '../setup/temp-dir.js'
+import { seededRandom } from '../setup/seeded-random.js'
 
-const root = new URL('../../', import.meta.url)
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
-  bin: Record<string, string>
-}
-const BIN = new URL(pkg.bin['vecstore'] as string, root).pathname
 const temp = makeTempDir('vecstore-cli-tune-')
-
-/** Runs the built `vecstore` bin as a child process; never throws on a non-zero exit. */
-async function vecstore(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: temp.dir,
-      env: { ...process.env, VECSTORE_DEBUG: '' },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+const vecstore = vecstoreIn(temp.dir)
 
 let pg: { url: string; schema: string; drop: () => Promise<void> } | undefined
 let pgSkip: string | undefined
@@ -44,20 +24,10 @@ afterAll(async () => {
   temp.cleanup()
 })
 
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe('vecstore tune', () => {
   it('records the chosen ef_search, prints the curve and an SVG; stats shows it; --clear forgets it', async (context) => {
     if (pg === undefined) return context.skip(pgSkip)
-    const next = random(3)
+    const next = seededRandom(3)
     const backend = await PgvectorBackend.create({
       dsn: pg.url,
       schema: pg.schema,

@@ -4,22 +4,13 @@ import { pgSchema } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import { PgvectorBackend, vectorTable } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine } from '../setup/postgres-engines.js'
+import { seededRandom } from '../setup/seeded-random.js'
 
 // Above pgvector's 2,000-dimension limit for `vector` indexes: only halfvec (up to 4,000) indexes it.
 const DIM = 3072
 const ROWS = 1500
 
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const next = random(31)
+const next = seededRandom(31)
 const records = Array.from({ length: ROWS }, (_, i) => ({
   id: `d${i}`,
   vector: Float32Array.from({ length: DIM }, () => next() * 2 - 1),

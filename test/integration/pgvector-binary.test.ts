@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../../src/index.js'
 import { diagnose, PgvectorBackend, vectorTable } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine, testEngines } from '../setup/postgres-engines.js'
+import { seededRandom } from '../setup/seeded-random.js'
 
 const { engines, skipped } = await testEngines('pgv_binary')
 afterAll(async () => {
@@ -15,17 +16,7 @@ if (skipped)
 const DIM = 64
 const ROWS = 2000
 
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const next = random(17)
+const next = seededRandom(17)
 const records = Array.from({ length: ROWS }, (_, i) => ({
   id: `b${i}`,
   vector: Array.from({ length: DIM }, () => next() * 2 - 1),

@@ -3,6 +3,7 @@ import { referenceScore } from '../../src/core/metric.js'
 import type { VectorRecord } from '../../src/index.js'
 import { PgvectorBackend } from '../../src/pgvector/index.js'
 import { qualified, type TestEngine, testEngines } from '../setup/postgres-engines.js'
+import { seededRandom } from '../setup/seeded-random.js'
 
 const { engines, skipped } = await testEngines('pgv_index')
 afterAll(async () => {
@@ -11,21 +12,10 @@ afterAll(async () => {
 if (skipped)
   describe.skip(`native Postgres (skipped: ${skipped})`, () => it('needs Postgres', () => {}))
 
-// Deterministic pseudo-random vectors (mulberry32), so failures reproduce.
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 // Filter attributes are drawn at random, not derived from i: the planner estimates selectivity
 // from a sample of payloads, and a pattern aligned with the sample would fool it.
 function corpus(rows: number, dim: number): VectorRecord[] {
-  const next = random(rows * dim)
+  const next = seededRandom(rows * dim)
   return Array.from({ length: rows }, (_, i) => ({
     id: `r${String(i).padStart(5, '0')}`,
     vector: Array.from({ length: dim }, next),
@@ -163,7 +153,7 @@ for (const engine of engines) {
     })
 
     it('a filter matching few rows through the GIN index is answered exactly, without HNSW', async () => {
-      const next = random(7)
+      const next = seededRandom(7)
       const tagged = Array.from({ length: 20_000 }, (_, i) => ({
         id: `t${i}`,
         vector: [next(), next(), next(), next()],

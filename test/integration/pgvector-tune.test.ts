@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DimensionMismatchError, InvalidArgumentError, type VectorRecord } from '../../src/index.js'
 import { PgvectorBackend, type PgvectorBackendConfig, tune } from '../../src/pgvector/index.js'
 import { qualified, testEngines } from '../setup/postgres-engines.js'
+import { seededRandom } from '../setup/seeded-random.js'
 
 const { engines, skipped } = await testEngines('pgv_tune')
 afterAll(async () => {
@@ -11,22 +12,11 @@ afterAll(async () => {
 if (skipped)
   describe.skip(`native Postgres (skipped: ${skipped})`, () => it('needs Postgres', () => {}))
 
-// Deterministic pseudo-random vectors (mulberry32), so failures reproduce.
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const ROWS = 3000
 const DIM = 16
 
 function corpus(rows: number, dim: number, seed: number): VectorRecord[] {
-  const next = random(seed)
+  const next = seededRandom(seed)
   return Array.from({ length: rows }, (_, i) => ({
     id: `r${i}`,
     vector: Array.from({ length: dim }, () => next() * 2 - 1),

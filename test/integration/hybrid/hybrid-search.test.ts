@@ -11,6 +11,7 @@ import {
 import { PgvectorBackend } from '../../../src/pgvector/index.js'
 import { testEngines } from '../../setup/postgres-engines.js'
 import { makeTempDir } from '../../setup/temp-dir.js'
+import { seededRandom } from '../../setup/seeded-random.js'
 
 // The same entries in memory and in Postgres: the fused rankings must be the same, ids and scores.
 const { engines } = await testEngines('hybrid')
@@ -20,23 +21,13 @@ afterAll(async () => {
   temp.cleanup()
 })
 
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 // Plain lowercase words, on which Postgres's 'simple' configuration and the memory tokens agree.
 const WORDS =
   'apple banana cherry delta echo falcon garden harbor island jungle kettle lemon mango nectar ocean pepper quartz river salmon tiger umbra violet walnut xenon yellow zebra libfoo2 gtk3 x11'.split(
     ' ',
   )
 const DIM = 8
-const next = random(18)
+const next = seededRandom(18)
 const pick = () => WORDS[Math.floor(next() * WORDS.length)] as string
 const records: VectorRecord[] = Array.from({ length: 240 }, (_, i) => ({
   id: `d${String(i).padStart(3, '0')}`,
@@ -167,7 +158,7 @@ for (const engine of engines) {
       // (PGlite's inserts are slow: a smaller table there).
       const native = engine.name !== 'PGlite'
       const rows = native ? 20_000 : 3000
-      const draw = random(7)
+      const draw = seededRandom(7)
       const word = () => `w${Math.floor(draw() * rows)}`
       const large = await PgvectorBackend.create({
         db: engine.db,
