@@ -9,7 +9,7 @@ const CONNECTION_ERRORS = new Set(['ChromaConnectionError', 'AbortError', 'Timeo
 const AUTH_ERRORS = new Set(['ChromaAuthError', 'ChromaForbiddenError'])
 const DIMENSION = /expecting embedding with dimension of (\d+), got (\d+)/
 const MAX_MESSAGE = 300
-const RACED_DELETE = /Error finding id/
+const RACED_DELETE = /Error finding id|Error getting embedding/
 
 /**
  * Turns what the Chroma client threw into a vecstore error, keeping the
@@ -57,7 +57,7 @@ function engineCodeOf(error: unknown): string | undefined {
 /**
  * True when a retry may succeed: the server could not be reached at all
  * (refused, reset, timed out), or a read met an entry a concurrent delete was
- * removing (the server's "Error finding id").
+ * removing (the server's "Error finding id", or "Error getting embedding" in a search).
  */
 export function isTransientChromaError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? ''
